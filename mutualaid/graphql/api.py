@@ -1,0 +1,33 @@
+"""The two schemas: platform (base domain, /graphql/) and town (town host or /t/<code>/graphql/).
+
+Each domain contributes Query/Mutation mixins from its own sub-package; they are composed here.
+"""
+
+from __future__ import annotations
+
+import graphene
+
+from mutualaid.graphql.account.schema import AccountMutations, AccountQueries
+from mutualaid.graphql.regions.schema import RegionQueries
+from mutualaid.graphql.tenants.schema import TownMutations, TownQueries
+from mutualaid.graphql.town.schema import TownRootQueries
+
+
+class PlatformQuery(AccountQueries, RegionQueries, TownQueries, graphene.ObjectType):
+    node = graphene.relay.Node.Field()
+
+
+class PlatformMutation(AccountMutations, TownMutations, graphene.ObjectType):
+    pass
+
+
+class TownQuery(AccountQueries, TownRootQueries, graphene.ObjectType):
+    pass
+
+
+class TownMutation(AccountMutations, graphene.ObjectType):
+    pass
+
+
+platform_schema = graphene.Schema(query=PlatformQuery, mutation=PlatformMutation)
+town_schema = graphene.Schema(query=TownQuery, mutation=TownMutation)

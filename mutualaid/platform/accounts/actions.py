@@ -1,0 +1,105 @@
+"""Writes for accounts: sign-in with tokens, token refresh and revocation, users and role assignments."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from mutualaid.platform.accounts.backends import is_throttled
+from mutualaid.platform.accounts.error_codes import AccountErrorCode
+from mutualaid.platform.accounts.models import ApiToken, RoleAssignment, User
+from mutualaid.platform.audit.actions import record_event
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access_token: str
+    access_expires_at: datetime
+    refresh_token: str
+    refresh_expires_at: datetime
+    user: User
+
+
+def _hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _issue(user: User, kind: str, ttl: int) -> tuple[str, datetime]:
+    key = secrets.token_urlsafe(32)
+    expires_at = timezone.now() + timedelta(seconds=ttl)
+    ApiToken.objects.create(user=user, kind=kind, key_hash=_hash(key), expires_at=expires_at)
+    return key, expires_at
+
+
+def _issue_pair(user: User) -> TokenPair:
+    access, access_expires = _issue(user, ApiToken.Kind.ACCESS, settings.ACCESS_TOKEN_TTL_SECONDS)
+    refresh, refresh_expires = _issue(user, ApiToken.Kind.REFRESH, settings.REFRESH_TOKEN_TTL_SECONDS)
+    return TokenPair(access, access_expires, refresh, refresh_expires, user)
+
+
+def obtain_tokens(username: str, password: str, request=None) -> TokenPair:
+    if is_throttled(username):
+        raise ValidationError("登录失败次数过多，请 15 分钟后再试", code=AccountErrorCode.THROTTLED.value)
+    user = authenticate(request, username=username, password=password)
+    if user is None or not user.is_active:
+        raise ValidationError("用户名或密码错误", code=AccountErrorCode.INVALID_CREDENTIALS.value)
+    with transaction.atomic():
+        return _issue_pair(user)
+
+
+def _live_token(key: str, kind: str) -> ApiToken | None:
+    token = ApiToken.objects.select_related("user").filter(key_hash=_hash(key), kind=kind).first()
+    if token is None or token.revoked_at or token.expires_at <= timezone.now() or not token.user.is_active:
+        return None
+    return token
+
+
+def user_for_access_token(key: str) -> User | None:
+    token = _live_token(key, ApiToken.Kind.ACCESS)
+    return token.user if token else None
+
+
+@transaction.atomic
+def refresh_tokens(refresh_key: str) -> TokenPair:
+    """Rotate: the old refresh token is revoked and a new pair issued."""
+    token = _live_token(refresh_key, ApiToken.Kind.REFRESH)
+    if token is None:
+        raise ValidationError("刷新令牌无效或已过期", code=AccountErrorCode.INVALID_TOKEN.value)
+    updated = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    if not updated:  # refreshed concurrently
+        raise ValidationError("刷新令牌无效或已过期", code=AccountErrorCode.INVALID_TOKEN.value)
+    return _issue_pair(token.user)
+
+
+def revoke_token(key: str, user: User) -> None:
+    ApiToken.objects.filter(key_hash=_hash(key), user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+@transaction.atomic
+def create_user(
+    username: str, password: str | None, display_name: str = "", *, actor: User | None = None, is_staff=False
+) -> User:
+    if User.objects.filter(username=username).exists():
+        raise ValidationError({"username": ValidationError("用户名已存在", code=AccountErrorCode.INVALID.value)})
+    user = User(username=username, display_name=display_name, is_staff=is_staff)
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.save()
+    record_event(actor, "user.create", user, {"username": username})
+    return user
+
+
+def assign_role(user: User, role: str, *, actor: User | None = None, **scope) -> RoleAssignment:
+    assignment, _ = RoleAssignment.objects.get_or_create(user=user, role=role, **scope)
+    record_event(actor, "role.assign", user, {"role": role, **{k: str(v) for k, v in scope.items()}})
+    return assignment

@@ -1,0 +1,40 @@
+"""The ``mutualaid`` command. Every sub-command is a Django management command; ``manage`` passes through."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+# Friendly names for commands whose management-command name differs.
+ALIASES = {"migrate": "migrate_all"}
+
+USAGE = """用法：mutualaid <命令> [参数]
+
+  serve                 迁移数据库、准备演示数据，启动网站与后台任务进程，并打印地址与演示账号
+  demo                  创建演示数据（江苏省海安市大公镇、雅周镇，重庆市潼南区新胜镇）
+  worker                启动 Celery 后台任务进程
+  migrate               迁移公共、模板与全部乡镇 schema（并行，跳过已是最新的）
+  towns onboard CODE    开通乡镇；towns list；towns retry CODE
+  regions import DIR    导入国家行政区划代码
+  manage ...            其他 Django 管理命令（如 manage createsuperuser）
+
+环境变量见 README.md“配置”一节；未设置时使用内置 PostgreSQL，数据目录 $MUTUALAID_HOME（默认 ./var）。"""
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mutualaid.platform.settings")
+    if not argv or argv[0] in ("-h", "--help", "help"):
+        print(USAGE)
+        return
+    from django.core.management import execute_from_command_line
+
+    command, rest = argv[0], argv[1:]
+    if command == "manage":
+        execute_from_command_line(["mutualaid manage", *rest])
+    else:
+        execute_from_command_line(["mutualaid", ALIASES.get(command, command), *rest])
+
+
+if __name__ == "__main__":
+    main()

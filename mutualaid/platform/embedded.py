@@ -1,0 +1,60 @@
+"""Embedded defaults: a PostgreSQL server and secrets inside the data folder ($MUTUALAID_HOME).
+
+With no environment set the platform needs no system services: pgserver ships PostgreSQL binaries in a wheel
+and we keep its data under ``$MUTUALAID_HOME/pgdata``. The server is left running between commands so that the
+web server, the worker and the CLI all share it; ``mutualaid manage embedded_db stop`` stops it.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+from pathlib import Path
+
+DATABASE_NAME = "mutualaid"
+
+
+def home() -> Path:
+    path = Path(os.environ.get("MUTUALAID_HOME", "var")).resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def embedded_database_url() -> str:
+    """Start (or reuse) the embedded PostgreSQL server and return a URL for the platform database."""
+    if "XDG_RUNTIME_DIR" not in os.environ:  # quiets platformdirs on servers without a login session
+        runtime = home() / "run"
+        runtime.mkdir(mode=0o700, exist_ok=True)
+        os.environ["XDG_RUNTIME_DIR"] = str(runtime)
+    import pgserver  # imported lazily: production never loads it
+
+    server = pgserver.get_server(home() / "pgdata", cleanup_mode=None)
+    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")
+    if "(1 row)" not in exists:
+        server.psql(f"CREATE DATABASE {DATABASE_NAME};")
+    return server.get_uri(DATABASE_NAME)
+
+
+def stop_embedded_database() -> None:
+    import pgserver
+
+    pgdata = home() / "pgdata"
+    if (pgdata / "postmaster.pid").exists():
+        pgserver.get_server(pgdata, cleanup_mode="stop").cleanup()
+
+
+def generated_secrets() -> dict[str, str]:
+    """Secrets made on first run and kept in the data folder (never used in production)."""
+    path = home() / "secrets.json"
+    if path.exists():
+        return json.loads(path.read_text())
+    values = {
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "FIELD_ENCRYPTION_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        "LOOKUP_HASH_KEY": secrets.token_urlsafe(32),
+    }
+    path.write_text(json.dumps(values, indent=2))
+    path.chmod(0o600)
+    return values

@@ -1,0 +1,200 @@
+"""The one settings module. Every value comes from the environment; with none set, embedded defaults apply.
+
+See README.md ("Configuration") for each variable.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+from mutualaid.platform import embedded
+from mutualaid.platform.dburl import parse_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+ENV = os.environ.get("MUTUALAID_ENV", "development")
+PRODUCTION = ENV == "production"
+HOME = embedded.home()
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def _required_in_production(name: str) -> str | None:
+    value = _env(name)
+    if PRODUCTION and not value:
+        raise ImproperlyConfigured(f"{name} must be set when MUTUALAID_ENV=production")
+    return value
+
+
+_secret_key = _required_in_production("SECRET_KEY")
+_field_key = _required_in_production("FIELD_ENCRYPTION_KEY")
+_lookup_key = _required_in_production("LOOKUP_HASH_KEY")
+_database_url = _required_in_production("DATABASE_URL")
+_broker_url = _required_in_production("CELERY_BROKER_URL")
+
+if not (_secret_key and _field_key and _lookup_key):
+    _generated = embedded.generated_secrets()
+    _secret_key = _secret_key or _generated["SECRET_KEY"]
+    _field_key = _field_key or _generated["FIELD_ENCRYPTION_KEY"]
+    _lookup_key = _lookup_key or _generated["LOOKUP_HASH_KEY"]
+
+SECRET_KEY = _secret_key
+FIELD_ENCRYPTION_KEY = _field_key  # Fernet key for ID and phone numbers
+LOOKUP_HASH_KEY = _lookup_key  # HMAC key for look-ups of encrypted values
+
+DEBUG = _env("DEBUG", "0" if PRODUCTION else "1") == "1"
+BASE_DOMAIN = _env("MUTUALAID_BASE_DOMAIN", "localhost")
+ALLOWED_HOSTS = (_env("ALLOWED_HOSTS") or f"{BASE_DOMAIN},.{BASE_DOMAIN},127.0.0.1,testserver").split(",")
+CSRF_TRUSTED_ORIGINS = [o for o in (_env("CSRF_TRUSTED_ORIGINS") or "").split(",") if o]
+
+# --- tenancy (django-tenants: one PostgreSQL schema per town) ---------------------------------------------
+SHARED_APPS = [
+    "django_tenants",
+    "mutualaid.platform",
+    "mutualaid.platform.regions",
+    "mutualaid.platform.accounts",
+    "mutualaid.platform.audit",
+    "mutualaid.tenants",
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.admin",
+    "django.contrib.staticfiles",
+    "graphene_django",
+]
+TENANT_APPS = [
+    "django.contrib.contenttypes",
+    "mutualaid.platform.audit",
+]
+INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
+
+TENANT_MODEL = "tenants.Town"
+TENANT_DOMAIN_MODEL = "tenants.Domain"
+TENANT_TEMPLATE_SCHEMA = "town_template"  # migrated once, cloned for every new town
+TENANT_LIMIT_SET_CALLS = True
+PUBLIC_SCHEMA_URLCONF = "mutualaid.platform.urls_public"
+TOWN_URLCONF = "mutualaid.platform.urls_town"
+ROOT_URLCONF = PUBLIC_SCHEMA_URLCONF
+DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
+
+_database = parse_database_url(_database_url or embedded.embedded_database_url(), "django_tenants.postgresql_backend")
+_database["CONN_MAX_AGE"] = int(_env("DATABASE_CONN_MAX_AGE", "0") or 0)
+_database["TEST"] = {"NAME": _env("TEST_DATABASE_NAME", "test_mutualaid")}
+DATABASES = {"default": _database}
+# Parallel migrations of town schemas open at most this many connections at once.
+MIGRATE_CONCURRENCY = int(_env("MUTUALAID_MIGRATE_CONCURRENCY", "4") or 4)
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "mutualaid.platform.middleware.TownRoutingMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "mutualaid.platform.accounts.middleware.BearerTokenMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+WSGI_APPLICATION = "mutualaid.platform.wsgi.application"
+
+# --- accounts -------------------------------------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["mutualaid.platform.accounts.backends.ThrottledModelBackend"]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+ACCESS_TOKEN_TTL_SECONDS = int(_env("ACCESS_TOKEN_TTL_SECONDS", "3600") or 3600)
+REFRESH_TOKEN_TTL_SECONDS = int(_env("REFRESH_TOKEN_TTL_SECONDS", str(14 * 24 * 3600)) or 0)
+LOGIN_FAILURE_LIMIT = int(_env("LOGIN_FAILURE_LIMIT", "5") or 5)
+LOGIN_FAILURE_WINDOW_SECONDS = int(_env("LOGIN_FAILURE_WINDOW_SECONDS", "900") or 900)
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_SECURE = PRODUCTION
+
+# --- Celery ---------------------------------------------------------------------------------------------------
+_broker_dir = HOME / "broker"
+CELERY_BROKER_URL = _broker_url or "filesystem://"
+CELERY_BROKER_TRANSPORT_OPTIONS = (
+    {"data_folder_in": str(_broker_dir), "data_folder_out": str(_broker_dir), "store_processed": False}
+    if CELERY_BROKER_URL.startswith("filesystem")
+    else {}
+)
+if CELERY_BROKER_URL.startswith("filesystem"):
+    _broker_dir.mkdir(parents=True, exist_ok=True)
+CELERY_TASK_IGNORE_RESULT = True  # task state lives in domain rows (town status, import jobs)
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TIMEZONE = "Asia/Shanghai"
+
+# --- external services behind interfaces ------------------------------------------------------------------------
+SMS_BACKEND = _env("SMS_BACKEND", "mutualaid.platform.sms.RecordingSmsBackend")
+
+# --- caches (keys are tenant-prefixed) ----------------------------------------------------------------------------
+_redis_cache = _env("CACHE_URL")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis_cache}
+        if _redis_cache
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+    | {"KEY_FUNCTION": "django_tenants.cache.make_key", "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key"}
+}
+
+# --- i18n -----------------------------------------------------------------------------------------------------------
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = HOME / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": HOME / "media"}},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
+
+GRAPHENE = {"SCHEMA": "mutualaid.graphql.api.platform_schema", "ATOMIC_MUTATIONS": False}
+
+# ID and phone numbers never reach the logs: the filter masks 18-digit IDs and 11-digit mobiles.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"mask_personal_data": {"()": "mutualaid.platform.logmask.MaskPersonalDataFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_personal_data"]}},
+    "root": {"handlers": ["console"], "level": _env("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "pgserver": {"level": "WARNING"}},
+}

@@ -1,0 +1,13 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import path
+
+from mutualaid.graphql.views import PlatformGraphQLView
+from mutualaid.platform import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("graphql/", PlatformGraphQLView.as_view(graphiql=settings.DEBUG), name="graphql"),
+]

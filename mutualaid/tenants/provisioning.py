@@ -1,0 +1,86 @@
+"""Provisioning a town's schema: clone the migrated template (fast), or run every migration (the slow path,
+kept for the benchmark and as a fallback). Either way the town turns active only when everything succeeded."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django_tenants.clone import CloneSchema
+from django_tenants.utils import schema_exists
+
+from mutualaid.platform import crypto
+from mutualaid.platform.accounts.models import RoleAssignment, User
+from mutualaid.platform.accounts.roles import Role
+from mutualaid.platform.audit.actions import record_event
+from mutualaid.platform.sms import send_sms
+from mutualaid.tenants.migration import ensure_template_schema, migrate_schema, template_schema
+from mutualaid.tenants.models import Town, TownStatus
+from mutualaid.tenants.signals import town_provisioned
+
+logger = logging.getLogger(__name__)
+
+
+def _drop_schema(name: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP SCHEMA IF EXISTS {connection.ops.quote_name(name)} CASCADE")
+
+
+def clone_town_schema(town: Town) -> None:
+    ensure_template_schema()
+    CloneSchema().clone_schema(template_schema(), town.schema_name, "DATA")
+
+
+def migrate_town_schema(town: Town) -> None:
+    migrate_schema(town.schema_name)
+
+
+def _create_first_admin(town: Town) -> str:
+    """The town's first admin; the initial password goes to the admin's phone by SMS and is returned."""
+    password = secrets.token_urlsafe(12)
+    user, _ = User.objects.get_or_create(username=town.admin_username, defaults={"display_name": f"{town.name}管理员"})
+    user.set_password(password)
+    user.save()
+    RoleAssignment.objects.get_or_create(user=user, role=Role.TOWN_ADMIN, town=town)
+    if town.admin_phone_encrypted:
+        phone = crypto.decrypt(town.admin_phone_encrypted)
+        transaction.on_commit(
+            lambda: send_sms(phone, f"【乡村公益医疗互助】{town.name}已开通。管理员账号 {user.username}，初始密码 {password}")
+        )
+    return password
+
+
+def provision_town(town_id: int, *, by_migrations: bool = False) -> str | None:
+    """Make the town's schema and activate it. Idempotent: a town that is not 开通中 is left alone.
+
+    Returns the first admin's initial password (for the CLI), or None when there was nothing to do.
+    """
+    try:
+        with transaction.atomic():
+            town = Town.objects.select_for_update().get(pk=town_id)
+            if town.status != TownStatus.PROVISIONING:
+                return None
+            if schema_exists(town.schema_name):  # left over from an interrupted attempt
+                _drop_schema(town.schema_name)
+            (migrate_town_schema if by_migrations else clone_town_schema)(town)
+            connection.set_tenant(town)
+            try:
+                town_provisioned.send(sender=Town, town=town)
+            finally:
+                connection.set_schema_to_public()
+            password = _create_first_admin(town)
+            town.status, town.error, town.activated_at = TownStatus.ACTIVE, "", timezone.now()
+            town.save(update_fields=["status", "error", "activated_at"])
+            record_event(None, "town.onboard.active", town, {"code": town.code})
+            return password
+    except Exception as exc:
+        logger.exception("provisioning town %s failed", town_id)
+        connection.set_schema_to_public()
+        with transaction.atomic():
+            town = Town.objects.select_for_update().get(pk=town_id)
+            town.status, town.error = TownStatus.FAILED, f"{type(exc).__name__}: {exc}"[:2000]
+            town.save(update_fields=["status", "error"])
+            record_event(None, "town.onboard.failed", town, {"error": town.error})
+        return None
