@@ -6,16 +6,16 @@ from django.http import Http404
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
 from graphene_django.views import GraphQLView
-from graphql_sync_dataloaders import DeferredExecutionContext
 
 from mutualaid.graphql.api import platform_schema, town_schema
+from mutualaid.graphql.core.execution import BatchingExecutionContext
 
 
 @method_decorator(csrf_exempt, name="dispatch")
 class PlatformGraphQLView(GraphQLView):
     def __init__(self, **kwargs):
         kwargs.setdefault("schema", platform_schema)
-        kwargs.setdefault("execution_context_class", DeferredExecutionContext)
+        kwargs.setdefault("execution_context_class", BatchingExecutionContext)
         super().__init__(**kwargs)
 
 
@@ -23,7 +23,7 @@ class PlatformGraphQLView(GraphQLView):
 class TownGraphQLView(GraphQLView):
     def __init__(self, **kwargs):
         kwargs.setdefault("schema", town_schema)
-        kwargs.setdefault("execution_context_class", DeferredExecutionContext)
+        kwargs.setdefault("execution_context_class", BatchingExecutionContext)
         super().__init__(**kwargs)
 
     def dispatch(self, request, *args, **kwargs):

@@ -73,9 +73,27 @@ def build_demo(password: str = "demo-pass-2022") -> list[DemoLogin]:
             _grant(user, role, **scope)
             logins.append(DemoLogin(username, password, Role(role).label, scope_label))
 
-        login("jiangsu", "江苏省乡村振兴局", Role.PROVINCE_SUPERVISOR, "江苏省", province=Province.objects.get(code="32"))
-        login("haian", "海安市乡村振兴局", Role.COUNTY_BUREAU, "海安市", county=County.objects.get(code="320685"))
-        login("tongnan", "潼南区乡村振兴局", Role.COUNTY_BUREAU, "潼南区", county=County.objects.get(code="500152"))
+        login(
+            "jiangsu",
+            "江苏省乡村振兴局",
+            Role.PROVINCE_SUPERVISOR,
+            "江苏省",
+            province=Province.objects.get(code="32"),
+        )
+        login(
+            "haian",
+            "海安市乡村振兴局",
+            Role.COUNTY_BUREAU,
+            "海安市",
+            county=County.objects.get(code="320685"),
+        )
+        login(
+            "tongnan",
+            "潼南区乡村振兴局",
+            Role.COUNTY_BUREAU,
+            "潼南区",
+            county=County.objects.get(code="500152"),
+        )
         login("dagong_admin", "大公镇农业服务中心", Role.TOWN_ADMIN, "大公镇", town=dagong)
         login("dagong_finance", "大公镇财政", Role.TOWN_FINANCE, "大公镇", town=dagong)
         login("yazhou_admin", "雅周镇农业服务中心", Role.TOWN_ADMIN, "雅周镇", town=yazhou)

@@ -19,8 +19,14 @@ def fen_to_yuan(fen: int) -> str:
     return f"{sign}{fen // 100}.{fen % 100:02d}"
 
 
-def yuan_to_fen(value: str | int | Decimal, *, field: str = "amount", allow_negative: bool = False,
-                allow_zero: bool = True, code: str = "invalid_amount") -> int:
+def yuan_to_fen(
+    value: str | int | Decimal,
+    *,
+    field: str = "amount",
+    allow_negative: bool = False,
+    allow_zero: bool = True,
+    code: str = "invalid_amount",
+) -> int:
     """Parse a yuan amount typed by a person ('45', '45.5', '45.50') into fen, refusing floats' surprises."""
     text = str(value).strip().replace(",", "")
     if isinstance(value, float) or not _YUAN.match(text):

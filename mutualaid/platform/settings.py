@@ -71,6 +71,8 @@ SHARED_APPS = [
 TENANT_APPS = [
     "django.contrib.contenttypes",
     "mutualaid.platform.audit",
+    "mutualaid.policies",
+    "mutualaid.funds",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -83,7 +85,9 @@ TOWN_URLCONF = "mutualaid.platform.urls_town"
 ROOT_URLCONF = PUBLIC_SCHEMA_URLCONF
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 
-_database = parse_database_url(_database_url or embedded.embedded_database_url(), "django_tenants.postgresql_backend")
+_database = parse_database_url(
+    _database_url or embedded.embedded_database_url(), "django_tenants.postgresql_backend"
+)
 _database["CONN_MAX_AGE"] = int(_env("DATABASE_CONN_MAX_AGE", "0") or 0)
 _database["TEST"] = {"NAME": _env("TEST_DATABASE_NAME", "test_mutualaid")}
 DATABASES = {"default": _database}
@@ -167,7 +171,10 @@ CACHES = {
         if _redis_cache
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
-    | {"KEY_FUNCTION": "django_tenants.cache.make_key", "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key"}
+    | {
+        "KEY_FUNCTION": "django_tenants.cache.make_key",
+        "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
+    }
 }
 
 # --- i18n -----------------------------------------------------------------------------------------------------------
@@ -179,8 +186,12 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = HOME / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": HOME / "media"}},
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": HOME / "media"},
+    },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True

@@ -26,11 +26,17 @@ def base_domain() -> str:
 
 def resolve_township(code: str) -> Township:
     if not _TOWN_CODE.match(code or ""):
-        raise ValidationError({"code": ValidationError("乡镇区划代码应为 9 位数字", code=TownErrorCode.INVALID_CODE.value)})
+        raise ValidationError(
+            {"code": ValidationError("乡镇区划代码应为 9 位数字", code=TownErrorCode.INVALID_CODE.value)}
+        )
     township = Township.objects.select_related("county").filter(code=code).first()
     if township is None:
         raise ValidationError(
-            {"code": ValidationError(f"未找到区划代码 {code} 对应的乡镇", code=TownErrorCode.UNKNOWN_CODE.value)}
+            {
+                "code": ValidationError(
+                    f"未找到区划代码 {code} 对应的乡镇", code=TownErrorCode.UNKNOWN_CODE.value
+                )
+            }
         )
     return township
 
@@ -49,7 +55,11 @@ def request_onboarding(
     """Create the Town (status 开通中) and its domain; the schema is provisioned by a Celery task."""
     if Town.objects.filter(code=township.code).exists():
         raise ValidationError(
-            {"code": ValidationError(f"{township.name}已开通或正在开通", code=TownErrorCode.ALREADY_ONBOARDED.value)}
+            {
+                "code": ValidationError(
+                    f"{township.name}已开通或正在开通", code=TownErrorCode.ALREADY_ONBOARDED.value
+                )
+            }
         )
     phone = normalise_mobile(admin_phone, field="adminPhone") if admin_phone else ""
     taken = set(Town.objects.values_list("slug", flat=True))

@@ -20,7 +20,9 @@ class Town(TenantMixin):
     name = models.CharField("名称", max_length=64)
     slug = models.SlugField("子域名", max_length=63, unique=True)
     county = models.ForeignKey("regions.County", on_delete=models.PROTECT, related_name="towns")
-    status = models.CharField("状态", max_length=16, choices=TownStatus.choices, default=TownStatus.PROVISIONING)
+    status = models.CharField(
+        "状态", max_length=16, choices=TownStatus.choices, default=TownStatus.PROVISIONING
+    )
     error = models.TextField("开通错误", blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     activated_at = models.DateTimeField("开通时间", null=True, blank=True)

@@ -40,14 +40,19 @@ def migrate_town_schema(town: Town) -> None:
 def _create_first_admin(town: Town) -> str:
     """The town's first admin; the initial password goes to the admin's phone by SMS and is returned."""
     password = secrets.token_urlsafe(12)
-    user, _ = User.objects.get_or_create(username=town.admin_username, defaults={"display_name": f"{town.name}管理员"})
+    user, _ = User.objects.get_or_create(
+        username=town.admin_username, defaults={"display_name": f"{town.name}管理员"}
+    )
     user.set_password(password)
     user.save()
     RoleAssignment.objects.get_or_create(user=user, role=Role.TOWN_ADMIN, town=town)
     if town.admin_phone_encrypted:
         phone = crypto.decrypt(town.admin_phone_encrypted)
         transaction.on_commit(
-            lambda: send_sms(phone, f"【乡村公益医疗互助】{town.name}已开通。管理员账号 {user.username}，初始密码 {password}")
+            lambda: send_sms(
+                phone,
+                f"【乡村公益医疗互助】{town.name}已开通。管理员账号 {user.username}，初始密码 {password}",
+            )
         )
     return password
 

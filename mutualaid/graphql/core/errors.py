@@ -27,6 +27,7 @@ def error_type(name: str, codes: type[Enum]) -> type[graphene.ObjectType]:
             "code": graphene.Field(code_enum, required=True),
             "message": graphene.String(required=True),
             "__doc__": f"{name}: 错误字段、错误代码与中文说明",
+            "allowed_codes": frozenset(members.values()),
         },
     )
     _error_types[name] = error
@@ -38,7 +39,7 @@ def _code(value: str | None, allowed: set[str]) -> str:
 
 
 def errors_from_validation(exc: ValidationError, error_cls) -> list:
-    allowed = {value.value for value in error_cls.code._type._meta.enum}
+    allowed = error_cls.allowed_codes
     result = []
     if hasattr(exc, "error_dict"):
         for field, field_errors in exc.error_dict.items():

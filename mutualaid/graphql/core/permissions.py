@@ -24,7 +24,9 @@ def permission_required(rule: Rule, target: Callable[..., Target] = current_town
         @wraps(resolver)
         def wrapper(root, info, *args, **kwargs):
             if not has_permission(info.context.user, rule, target(info, *args, **kwargs)):
-                raise PermissionDeniedError("请先登录" if not info.context.user.is_authenticated else "无权访问")
+                raise PermissionDeniedError(
+                    "请先登录" if not info.context.user.is_authenticated else "无权访问"
+                )
             return resolver(root, info, *args, **kwargs)
 
         wrapper.permission_rule = rule  # type: ignore[attr-defined]

@@ -30,7 +30,9 @@ TownStatusEnum = graphene.Enum.from_enum(TownStatus)
 
 
 def _domains_by_town(town_ids: list) -> list:
-    hosts = dict(Domain.objects.filter(tenant_id__in=town_ids, is_primary=True).values_list("tenant_id", "domain"))
+    hosts = dict(
+        Domain.objects.filter(tenant_id__in=town_ids, is_primary=True).values_list("tenant_id", "domain")
+    )
     return [hosts.get(town_id) for town_id in town_ids]
 
 
@@ -102,7 +104,9 @@ class ServiceFirmType(DjangoObjectType):
         if user.is_authenticated and user.is_staff:
             return queryset
         visible = Town.objects.filter(visible_towns_filter(user))
-        firms_of_user = user.role_assignments.filter(firm__isnull=False).values("firm") if user.is_authenticated else []
+        firms_of_user = (
+            user.role_assignments.filter(firm__isnull=False).values("firm") if user.is_authenticated else []
+        )
         return (queryset.filter(towns__in=visible) | queryset.filter(pk__in=firms_of_user)).distinct()
 
     def resolve_towns(firm, info):
@@ -225,7 +229,9 @@ class ServiceFirmCreate(BaseMutation):
 
     @classmethod
     def perform_mutation(cls, info, name, credit_code=""):
-        return cls(firm=actions.create_service_firm(name, credit_code=credit_code or "", actor=info.context.user))
+        return cls(
+            firm=actions.create_service_firm(name, credit_code=credit_code or "", actor=info.context.user)
+        )
 
 
 class ServiceFirmSetTown(BaseMutation):

@@ -80,7 +80,9 @@ def refresh_tokens(refresh_key: str) -> TokenPair:
 
 
 def revoke_token(key: str, user: User) -> None:
-    ApiToken.objects.filter(key_hash=_hash(key), user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    ApiToken.objects.filter(key_hash=_hash(key), user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
 
 
 @transaction.atomic
@@ -88,7 +90,9 @@ def create_user(
     username: str, password: str | None, display_name: str = "", *, actor: User | None = None, is_staff=False
 ) -> User:
     if User.objects.filter(username=username).exists():
-        raise ValidationError({"username": ValidationError("用户名已存在", code=AccountErrorCode.INVALID.value)})
+        raise ValidationError(
+            {"username": ValidationError("用户名已存在", code=AccountErrorCode.INVALID.value)}
+        )
     user = User(username=username, display_name=display_name, is_staff=is_staff)
     if password:
         user.set_password(password)

@@ -14,7 +14,9 @@ from mutualaid.platform.accounts.models import LoginFailure
 
 def is_throttled(username: str) -> bool:
     since = timezone.now() - timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
-    return LoginFailure.objects.filter(username=username, at__gte=since).count() >= settings.LOGIN_FAILURE_LIMIT
+    return (
+        LoginFailure.objects.filter(username=username, at__gte=since).count() >= settings.LOGIN_FAILURE_LIMIT
+    )
 
 
 class LoginThrottled(PermissionDenied):

@@ -76,9 +76,9 @@ def grants(user) -> list[Grant]:
         return cached
     result: list[Grant] = []
     if user is not None and user.is_authenticated:
-        assignments = user.role_assignments.select_related("province", "county", "town", "firm").prefetch_related(
-            "firm__towns"
-        )
+        assignments = user.role_assignments.select_related(
+            "province", "county", "town", "firm"
+        ).prefetch_related("firm__towns")
         for a in assignments:
             if a.firm_id:
                 towns = frozenset(t.code for t in a.firm.towns.all())

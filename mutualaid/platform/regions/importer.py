@@ -105,8 +105,14 @@ def ensure_seed_regions() -> None:
     for code, name in SEED_REGIONS["provinces"]:
         Province.objects.get_or_create(code=code, defaults={"name": name})
     for code, name, parent in SEED_REGIONS["cities"]:
-        City.objects.get_or_create(code=code, defaults={"name": name, "province": Province.objects.get(code=parent)})
+        City.objects.get_or_create(
+            code=code, defaults={"name": name, "province": Province.objects.get(code=parent)}
+        )
     for code, name, parent in SEED_REGIONS["counties"]:
-        County.objects.get_or_create(code=code, defaults={"name": name, "city": City.objects.get(code=parent)})
+        County.objects.get_or_create(
+            code=code, defaults={"name": name, "city": City.objects.get(code=parent)}
+        )
     for code, name, parent in SEED_REGIONS["townships"]:
-        Township.objects.get_or_create(code=code, defaults={"name": name, "county": County.objects.get(code=parent)})
+        Township.objects.get_or_create(
+            code=code, defaults={"name": name, "county": County.objects.get(code=parent)}
+        )

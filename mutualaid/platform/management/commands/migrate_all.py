@@ -17,7 +17,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--concurrency", type=int, default=settings.MIGRATE_CONCURRENCY, help="同时迁移的乡镇数（连接预算）"
+            "--concurrency",
+            type=int,
+            default=settings.MIGRATE_CONCURRENCY,
+            help="同时迁移的乡镇数（连接预算）",
         )
         parser.add_argument("--no-progress", action="store_true", help="不显示进度条")
 
@@ -42,6 +45,10 @@ class Command(BaseCommand):
 
             migrate_schemas(stale_towns, concurrency, on_result)
         elapsed = time.monotonic() - started
-        self.stdout.write(f"完成：迁移 {len(stale_towns) - len(failures)} 个，失败 {len(failures)} 个，用时 {elapsed:.1f} 秒")
+        self.stdout.write(
+            f"完成：迁移 {len(stale_towns) - len(failures)} 个，失败 {len(failures)} 个，用时 {elapsed:.1f} 秒"
+        )
         if failures:
-            raise CommandError(f"{len(failures)} 个乡镇迁移失败；其余乡镇可正常使用，修复后重新运行 mutualaid migrate")
+            raise CommandError(
+                f"{len(failures)} 个乡镇迁移失败；其余乡镇可正常使用，修复后重新运行 mutualaid migrate"
+            )

@@ -27,10 +27,18 @@ class Command(BaseCommand):
         logins = [] if no_demo else build_demo()
         worker = None
         if not no_worker:
-            worker = subprocess.Popen([sys.executable, "-m", "mutualaid.platform.cli", "worker", "--loglevel=WARNING"])
-        base = f"http://{settings.BASE_DOMAIN}:{port}" if host in ("127.0.0.1", "0.0.0.0") else f"http://{host}:{port}"
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "mutualaid.platform.cli", "worker", "--loglevel=WARNING"]
+            )
+        base = (
+            f"http://{settings.BASE_DOMAIN}:{port}"
+            if host in ("127.0.0.1", "0.0.0.0")
+            else f"http://{host}:{port}"
+        )
         self.stdout.write(f"\n平台地址：{base}/   API：{base}/graphql/   后台：{base}/admin/")
-        self.stdout.write(f"乡镇地址：{base}/t/<乡镇代码>/  或  http://<子域名>.{settings.BASE_DOMAIN}:{port}/")
+        self.stdout.write(
+            f"乡镇地址：{base}/t/<乡镇代码>/  或  http://<子域名>.{settings.BASE_DOMAIN}:{port}/"
+        )
         if logins:
             self.stdout.write("演示账号：")
             for login in logins:

@@ -33,7 +33,10 @@ class Command(BaseCommand):
     def _onboard(self, code, admin_username, admin_phone, **options):
         try:
             town = actions.request_onboarding(
-                actions.resolve_township(code), admin_username=admin_username, admin_phone=admin_phone, enqueue=False
+                actions.resolve_township(code),
+                admin_username=admin_username,
+                admin_phone=admin_phone,
+                enqueue=False,
             )
         except ValidationError as exc:
             raise CommandError(_message(exc)) from exc
@@ -53,11 +56,15 @@ class Command(BaseCommand):
         password = provision_town(town.pk)
         town.refresh_from_db()
         if town.status != "active":
-            raise CommandError(f"{town.name}开通失败：{town.error}（可运行 mutualaid towns retry {town.code}）")
+            raise CommandError(
+                f"{town.name}开通失败：{town.error}（可运行 mutualaid towns retry {town.code}）"
+            )
         domain = town.get_primary_domain()
         self.stdout.write(f"{town.name}（{town.code}）已开通：/t/{town.code}/ 或 http://{domain.domain}/")
         self.stdout.write(f"镇管理员：{town.admin_username}  初始密码：{password}")
 
     def _list(self, **options):
         for town in Town.objects.select_related("county"):
-            self.stdout.write(f"{town.code}  {town.name:<8} {town.county.name:<8} {town.get_status_display()}")
+            self.stdout.write(
+                f"{town.code}  {town.name:<8} {town.county.name:<8} {town.get_status_display()}"
+            )
