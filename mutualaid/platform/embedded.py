@@ -13,7 +13,8 @@ import os
 import secrets
 from pathlib import Path
 
-DATABASE_NAME = "mutualaid"
+def database_name() -> str:
+    return os.environ.get("MUTUALAID_DATABASE_NAME", "mutualaid")
 
 
 def home() -> Path:
@@ -31,10 +32,19 @@ def embedded_database_url() -> str:
     import pgserver  # imported lazily: production never loads it
 
     server = pgserver.get_server(home() / "pgdata", cleanup_mode=None)
-    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")
+    name = database_name()
+    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{name}';")
     if "(1 row)" not in exists:
-        server.psql(f"CREATE DATABASE {DATABASE_NAME};")
-    return server.get_uri(DATABASE_NAME)
+        server.psql(f'CREATE DATABASE "{name}";')
+    return server.get_uri(name)
+
+
+def drop_embedded_database(name: str) -> None:
+    """Drop a scratch database on the embedded server (benchmarks start from a clean one)."""
+    import pgserver
+
+    server = pgserver.get_server(home() / "pgdata", cleanup_mode=None)
+    server.psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE);')
 
 
 def stop_embedded_database() -> None:
