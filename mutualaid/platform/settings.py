@@ -60,6 +60,7 @@ SHARED_APPS = [
     "mutualaid.platform.accounts",
     "mutualaid.platform.audit",
     "mutualaid.tenants",
+    "mutualaid.drg",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
