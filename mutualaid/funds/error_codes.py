@@ -18,6 +18,7 @@ class FundsErrorCode(Enum):
     INSUFFICIENT_BALANCE = "insufficient_balance"
     ALREADY_CLOSED = "already_closed"
     PREVIOUS_YEAR_OPEN = "previous_year_open"
+    NEXT_YEAR_CONFLICT = "next_year_conflict"
     UNBALANCED = "unbalanced"
     INVALID = "invalid"
     NOT_FOUND = "not_found"
