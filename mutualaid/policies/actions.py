@@ -1,0 +1,400 @@
+"""Writes of the scheme-year policy; each is audited with ``record_event`` and runs inside the town's schema.
+
+Only drafts change. Publishing runs the pure ``validation.validate_for_publishing`` (with the DRG catalogue's
+``unknown_drg_codes`` injected) and refuses with every error at once; an amendment is a new draft version of a
+published one, effective from a date, with a reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from mutualaid.platform.audit.actions import record_event
+from mutualaid.policies import subsidy_table as tables
+from mutualaid.policies.error_codes import PolicyErrorCode as Code
+from mutualaid.policies.models import PolicyVersion, SchemeYear, SubsidyEntry
+from mutualaid.policies.selectors import previous_published_policy
+from mutualaid.policies.terms import FundingShare, SpecialGroupRule
+from mutualaid.policies.validation import as_validation_error, path, validate_for_publishing
+from mutualaid.policies.values import (
+    SCALAR_FIELDS,
+    ExclusionCause,
+    PolicyStatus,
+    ServiceFeeKind,
+    SubsidyRow,
+    Threshold,
+    UnlistedDrgRule,
+)
+
+# Copied from a published version into its amendment (everything but identity, status and provenance of time).
+COPIED_FIELDS = (*SCALAR_FIELDS.keys(), "funding_shares", "special_groups", "thresholds", "defaulted_fields")
+
+
+def _error(field: str | None, code: Code, message: str) -> ValidationError:
+    return ValidationError({field or "__all__": ValidationError(message, code=code.value)})
+
+
+def unknown_drg_codes(version_code: str, codes: Iterable[str]) -> set[str]:
+    """The DRG catalogue's check (another app); imported late so that pure modules need no catalogue."""
+    from mutualaid.drg.catalogue import unknown_drg_codes as check
+
+    return set(check(version_code, codes))
+
+
+def _locked_draft(policy: PolicyVersion) -> PolicyVersion:
+    locked = PolicyVersion.objects.select_for_update().select_related("scheme_year").get(pk=policy.pk)
+    if locked.status != PolicyStatus.DRAFT:
+        raise ValidationError(
+            {
+                "policy": ValidationError(
+                    "已发布的政策版本不可修改；请以修订（新版本）方式变更", code="published_immutable"
+                )
+            }
+        )
+    return locked
+
+
+def _undefault(policy: PolicyVersion, names: Iterable[str]) -> None:
+    """A parameter set by a person is no longer a default the document left open."""
+    names = set(names)
+    policy.defaulted_fields = [
+        name for name in policy.defaulted_fields if name not in names and name.split(".")[0] not in names
+    ]
+
+
+# --- scheme years and drafts ----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_draft(scheme_year: int, actor) -> PolicyVersion:
+    """A new scheme year with an empty draft version 1 (sensible defaults for the yes/no rules)."""
+    if not 2000 <= int(scheme_year) <= 2100:
+        raise _error("schemeYear", Code.OUT_OF_RANGE, "互助年度必须是 2000 至 2100 之间的年份")
+    year, created = SchemeYear.objects.get_or_create(year=scheme_year)
+    if not created and year.versions.exists():
+        raise _error(
+            "schemeYear",
+            Code.SCHEME_YEAR_EXISTS,
+            f"{scheme_year}互助年度已有政策；请编辑草稿或修订已发布版本",
+        )
+    policy = PolicyVersion.objects.create(
+        scheme_year=year,
+        version=1,
+        created_by_id=getattr(actor, "pk", None),
+        excluded_causes=list(ExclusionCause.values),
+        review_working_days=5,
+    )
+    record_event(actor, "policy.create_draft", policy, {"scheme_year": year.year, "version": 1})
+    return policy
+
+
+def _check_scalar(name: str, kind: str, value):
+    field = path(name)
+    if value is None:
+        if name in (
+            "enrol_by_household",
+            "fees_refundable",
+            "designated_hospitals_only",
+            "mainland_only",
+            "surplus_carry_over",
+            "unlisted_drg_rule",
+            "service_fee_kind",
+            "excluded_causes",
+        ):
+            raise _error(field, Code.REQUIRED, "此项不能为空")
+        return value
+    if kind == "fen":
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _error(field, Code.INVALID_AMOUNT, "金额必须是整数（分）")
+        if value <= 0:
+            raise _error(field, Code.NOT_POSITIVE, "金额必须大于零")
+    elif kind == "date":
+        if not isinstance(value, date):
+            raise _error(field, Code.INVALID, "日期格式不正确")
+    elif kind == "bool":
+        if not isinstance(value, bool):
+            raise _error(field, Code.INVALID, "必须是是/否")
+    elif kind in ("int", "bp"):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _error(field, Code.INVALID, "必须是整数")
+        if kind == "bp" and not 0 < value <= 10000:
+            raise _error(field, Code.OUT_OF_RANGE, "比例必须在 0 到 100%（10000 基点）之间")
+        if kind == "int" and not 0 < value <= 365:
+            raise _error(field, Code.OUT_OF_RANGE, "必须是 1 至 365 之间的整数")
+    elif kind == "str":
+        value = str(value).strip()
+    elif kind == "causes":
+        causes = list(dict.fromkeys(value))
+        for cause in causes:
+            if cause not in ExclusionCause.values:
+                raise _error(field, Code.INVALID_CHOICE, f"未知的不补助情形：{cause}")
+        return causes
+    elif kind == "unlisted_rule" and value not in UnlistedDrgRule.values:
+        raise _error(field, Code.INVALID_CHOICE, f"未知的表外病组规则：{value}")
+    elif kind == "service_fee_kind" and value not in ServiceFeeKind.values:
+        raise _error(field, Code.INVALID_CHOICE, f"未知的服务费方式：{value}")
+    return value
+
+
+@transaction.atomic
+def update_draft(policy: PolicyVersion, actor, **changes) -> PolicyVersion:
+    """Set scalar parameters of a draft (fen integers, dates, booleans, basis points, choices)."""
+    policy = _locked_draft(policy)
+    unknown = set(changes) - set(SCALAR_FIELDS)
+    if unknown:
+        raise _error(sorted(unknown)[0], Code.INVALID, f"不可修改的字段：{', '.join(sorted(unknown))}")
+    if policy.version == 1 and ({"effective_from", "amendment_reason"} & set(changes)):
+        raise _error("effectiveFrom", Code.INVALID, "第 1 版适用于整个互助年度，无需生效日期和修订原因")
+    cleaned = {name: _check_scalar(name, SCALAR_FIELDS[name], value) for name, value in changes.items()}
+    for name, value in cleaned.items():
+        setattr(policy, name, value if value is not None or name != "amendment_reason" else "")
+    _undefault(policy, cleaned)
+    policy.save()
+    record_event(actor, "policy.update_draft", policy, {"fields": sorted(cleaned)})
+    return policy
+
+
+@transaction.atomic
+def set_funding_shares(policy: PolicyVersion, shares: Iterable[FundingShare], actor) -> PolicyVersion:
+    policy = _locked_draft(policy)
+    policy.funding_shares = [{"source": s.source, "amount_fen": int(s.amount_fen)} for s in shares]
+    _undefault(policy, ["funding_shares"])
+    policy.save()
+    record_event(actor, "policy.set_funding_shares", policy, {"shares": policy.funding_shares})
+    return policy
+
+
+@transaction.atomic
+def set_special_groups(policy: PolicyVersion, rules: Iterable[SpecialGroupRule], actor) -> PolicyVersion:
+    policy = _locked_draft(policy)
+    policy.special_groups = [
+        {"category": r.category, "treatment": r.treatment, "paid_by": r.paid_by or None} for r in rules
+    ]
+    _undefault(policy, ["special_groups"])
+    policy.save()
+    record_event(actor, "policy.set_special_groups", policy, {"groups": policy.special_groups})
+    return policy
+
+
+@transaction.atomic
+def set_thresholds(policy: PolicyVersion, thresholds: Iterable[Threshold], actor) -> PolicyVersion:
+    policy = _locked_draft(policy)
+    policy.thresholds = [
+        {"insurance_type": t.insurance_type, "basis": t.basis, "amount_fen": int(t.amount_fen)}
+        for t in thresholds
+    ]
+    _undefault(policy, ["thresholds"])
+    policy.save()
+    record_event(actor, "policy.set_thresholds", policy, {"thresholds": policy.thresholds})
+    return policy
+
+
+# --- the subsidy table ------------------------------------------------------------------------------------------------
+
+
+def _replace_table(policy: PolicyVersion, rows: Iterable[SubsidyRow]) -> int:
+    policy.subsidy_entries.all().delete()
+    entries = [
+        SubsidyEntry(policy=policy, drg_code=row.drg_code, drg_name=row.drg_name, amount_fen=row.amount_fen)
+        for row in rows
+    ]
+    SubsidyEntry.objects.bulk_create(entries)
+    return len(entries)
+
+
+@transaction.atomic
+def set_subsidy_table(policy: PolicyVersion, rows: Iterable[SubsidyRow], actor, *, source: str = "manual"):
+    policy = _locked_draft(policy)
+    rows = list(rows)
+    errors = tables.check_rows(rows)
+    if errors:
+        raise tables.as_validation_error(errors)
+    count = _replace_table(policy, rows)
+    if source != "copy":
+        _undefault(policy, ["subsidy_table"])
+    policy.save()
+    record_event(actor, "policy.set_subsidy_table", policy, {"rows": count, "source": source})
+    return policy
+
+
+@transaction.atomic
+def upload_subsidy_table(policy: PolicyVersion, filename: str, content: bytes, actor) -> PolicyVersion:
+    """Replace the draft's table from a CSV or XLSX file; any bad row refuses the whole file (row numbers given)."""
+    rows = tables.parse_file(filename, content)  # raises with every row error
+    return set_subsidy_table(policy, rows, actor, source="upload")
+
+
+@transaction.atomic
+def copy_subsidy_table_from_previous_year(policy: PolicyVersion, actor) -> PolicyVersion:
+    policy = _locked_draft(policy)
+    previous = previous_published_policy(policy.scheme_year.year)
+    if previous is None or not previous.subsidy_entries.exists():
+        raise _error("subsidyTable", Code.NO_PREVIOUS_TABLE, "没有可复制的上一年度已发布补助定额表")
+    rows = previous.subsidy_rows()
+    _replace_table(policy, rows)
+    names = [n for n in policy.defaulted_fields if n != "subsidy_table"]
+    if "subsidy_table" in previous.defaulted_fields:
+        names.append("subsidy_table")
+    policy.defaulted_fields = names
+    if not policy.drg_catalogue_version:
+        policy.drg_catalogue_version = previous.drg_catalogue_version
+    policy.save()
+    record_event(
+        actor,
+        "policy.copy_subsidy_table",
+        policy,
+        {"from_policy": previous.pk, "from_scheme_year": previous.scheme_year.year, "rows": len(rows)},
+    )
+    return policy
+
+
+@transaction.atomic
+def scale_subsidy_table(policy: PolicyVersion, factor: Decimal, actor) -> PolicyVersion:
+    """Multiply every amount by ``factor``, rounded to whole yuan and clamped to [per-stay min, max]."""
+    policy = _locked_draft(policy)
+    rows = tables.scale_rows(policy.subsidy_rows(), factor, policy.per_stay_min_fen, policy.per_stay_max_fen)
+    _replace_table(policy, rows)
+    policy.save()
+    record_event(actor, "policy.scale_subsidy_table", policy, {"factor": str(factor), "rows": len(rows)})
+    return policy
+
+
+# --- lifecycle --------------------------------------------------------------------------------------------------------
+
+
+def publishing_errors(policy: PolicyVersion):
+    return validate_for_publishing(policy.to_values(), unknown_drg_codes)
+
+
+@transaction.atomic
+def publish(policy: PolicyVersion, actor) -> PolicyVersion:
+    policy = _locked_draft(policy)
+    errors = publishing_errors(policy)
+    if errors:
+        raise as_validation_error(errors)
+    policy.status = PolicyStatus.PUBLISHED
+    policy.published_at = timezone.now()
+    policy.published_by_id = getattr(actor, "pk", None)
+    policy.save()
+    record_event(
+        actor,
+        "policy.publish",
+        policy,
+        {
+            "scheme_year": policy.scheme_year.year,
+            "version": policy.version,
+            "effective_from": str(policy.effective_from or ""),
+        },
+    )
+    return policy
+
+
+_publish = publish  # apply_preset's ``publish`` flag shadows the name
+
+
+@transaction.atomic
+def amend(published: PolicyVersion, effective_from: date, reason: str, actor) -> PolicyVersion:
+    """A new draft version copying a published one, effective from ``effective_from``, for ``reason``."""
+    published = PolicyVersion.objects.select_for_update().select_related("scheme_year").get(pk=published.pk)
+    if published.status != PolicyStatus.PUBLISHED:
+        raise _error("policy", Code.NOT_PUBLISHED, "只能修订已发布的版本；草稿可直接编辑")
+    if not (reason or "").strip():
+        raise _error("reason", Code.REASON_REQUIRED, "请写明修订原因")
+    if not isinstance(effective_from, date):
+        raise _error("effectiveFrom", Code.REQUIRED, "请填写修订生效日期")
+    year = SchemeYear.objects.select_for_update().get(pk=published.scheme_year_id)
+    if year.versions.filter(status=PolicyStatus.DRAFT).exists():
+        raise _error("policy", Code.DRAFT_EXISTS, "本互助年度已有未发布的草稿，请先发布或编辑该草稿")
+    number = (year.versions.aggregate(Max("version"))["version__max"] or 0) + 1
+    draft = PolicyVersion(
+        scheme_year=year,
+        version=number,
+        based_on=published,
+        preset_key=published.preset_key,
+        created_by_id=getattr(actor, "pk", None),
+    )
+    for name in COPIED_FIELDS:
+        setattr(draft, name, getattr(published, name))
+    draft.effective_from = effective_from
+    draft.amendment_reason = reason.strip()
+    draft.save()
+    SubsidyEntry.objects.bulk_create(
+        SubsidyEntry(policy=draft, drg_code=e.drg_code, drg_name=e.drg_name, amount_fen=e.amount_fen)
+        for e in published.subsidy_entries.all()
+    )
+    record_event(
+        actor,
+        "policy.amend",
+        draft,
+        {
+            "based_on": published.pk,
+            "version": number,
+            "effective_from": str(effective_from),
+            "reason": draft.amendment_reason,
+        },
+    )
+    return draft
+
+
+# --- presets ----------------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def apply_preset(town_code_or_key: str, actor, *, publish: bool = False) -> PolicyVersion:
+    """Load a preset (by key, or by a town code that has one) into the scheme year's draft; optionally publish.
+
+    Idempotent: when the scheme year already has a published version from the same preset, that version is
+    returned unchanged. A scheme year published from anything else must be changed by an amendment.
+    """
+    from mutualaid.policies.presets import resolve_preset
+
+    preset = resolve_preset(town_code_or_key)
+    if preset is None:
+        raise _error("key", Code.UNKNOWN_PRESET, f"未知的预设或该乡镇没有预设：{town_code_or_key}")
+    values = preset.values
+    year, _ = SchemeYear.objects.select_for_update().get_or_create(year=values.scheme_year)
+    published = year.versions.filter(status=PolicyStatus.PUBLISHED).order_by("-version").first()
+    if published is not None:
+        if published.preset_key == preset.key:
+            return published
+        raise _error(
+            "key", Code.SCHEME_YEAR_EXISTS, f"{year.year}互助年度已发布政策，不能套用预设；请以修订方式变更"
+        )
+    draft = year.versions.filter(status=PolicyStatus.DRAFT).first()
+    if draft is None:
+        draft = PolicyVersion(scheme_year=year, version=1, created_by_id=getattr(actor, "pk", None))
+    for name in SCALAR_FIELDS:
+        if name in ("effective_from", "amendment_reason"):
+            continue
+        value = getattr(values, name)
+        setattr(draft, name, list(value) if isinstance(value, tuple) else value)
+    draft.funding_shares = [
+        {"source": str(s.source), "amount_fen": s.amount_fen} for s in values.funding_shares
+    ]
+    draft.special_groups = [
+        {
+            "category": str(g.category),
+            "treatment": str(g.treatment),
+            "paid_by": str(g.paid_by) if g.paid_by else None,
+        }
+        for g in values.special_groups
+    ]
+    draft.thresholds = [
+        {"insurance_type": str(t.insurance_type), "basis": str(t.basis), "amount_fen": t.amount_fen}
+        for t in values.thresholds
+    ]
+    draft.defaulted_fields = list(values.defaulted_fields)
+    draft.preset_key = preset.key
+    draft.save()
+    _replace_table(draft, values.subsidy_table)
+    record_event(actor, "policy.apply_preset", draft, {"preset": preset.key, "version": draft.version})
+    if publish:
+        draft = _publish(draft, actor)
+    return draft
