@@ -61,6 +61,7 @@ SHARED_APPS = [
     "mutualaid.platform.audit",
     "mutualaid.tenants",
     "mutualaid.drg",
+    "mutualaid.enrolment_index",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
@@ -74,6 +75,7 @@ TENANT_APPS = [
     "mutualaid.platform.audit",
     "mutualaid.policies",
     "mutualaid.funds",
+    "mutualaid.enrolment",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

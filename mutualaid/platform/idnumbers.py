@@ -1,0 +1,95 @@
+"""Resident ID numbers (公民身份号码, GB 11643-1999): validation, birth date and sex, masking. Pure, no database.
+
+An ID number has 18 characters: a 6-digit region code (the first two digits a province), an 8-digit birth date,
+a 3-digit sequence (odd for men, even for women) and an ISO 7064 MOD 11-2 check character (0-9 or X).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.core.exceptions import ValidationError
+
+# GB/T 2260 province-level codes (the first two digits of every region code).
+PROVINCE_CODES = frozenset(
+    {
+        "11", "12", "13", "14", "15",  # 北京 天津 河北 山西 内蒙古
+        "21", "22", "23",  # 辽宁 吉林 黑龙江
+        "31", "32", "33", "34", "35", "36", "37",  # 上海 江苏 浙江 安徽 福建 江西 山东
+        "41", "42", "43", "44", "45", "46",  # 河南 湖北 湖南 广东 广西 海南
+        "50", "51", "52", "53", "54",  # 重庆 四川 贵州 云南 西藏
+        "61", "62", "63", "64", "65",  # 陕西 甘肃 青海 宁夏 新疆
+        "71", "81", "82",  # 台湾 香港 澳门
+    }
+)  # fmt: skip
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_CHECK = "10X98765432"
+EARLIEST_BIRTH = date(1880, 1, 1)
+
+
+@dataclass(frozen=True)
+class IdNumber:
+    value: str  # normalised: 18 characters, upper-case X
+    birth_date: date
+    sex: str  # "M" / "F"
+
+    @property
+    def region_code(self) -> str:
+        return self.value[:6]
+
+
+def check_character(first17: str) -> str:
+    """The MOD 11-2 check character for the first 17 digits."""
+    total = sum(int(d) * w for d, w in zip(first17, _WEIGHTS, strict=True))
+    return _CHECK[total % 11]
+
+
+def problem(value: str, today: date | None = None) -> tuple[str, str] | None:
+    """(code, message) for an invalid ID number, None for a valid one. Codes: invalid_id_number_length,
+    invalid_id_number_format, invalid_id_number_region, invalid_id_number_birth_date, invalid_id_number_check."""
+    text = (value or "").strip().upper()
+    if len(text) != 18:
+        return "invalid_id_number_length", f"身份证号应为 18 位，实际为 {len(text)} 位"
+    if not (text[:17].isascii() and text[:17].isdigit() and (text[17].isdigit() or text[17] == "X")):
+        return "invalid_id_number_format", "身份证号只能由数字组成，最后一位可以是 X"
+    if text[:2] not in PROVINCE_CODES:
+        return "invalid_id_number_region", f"身份证号前两位 {text[:2]} 不是有效的省级行政区划代码"
+    try:
+        born = date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
+    except ValueError:
+        return "invalid_id_number_birth_date", "身份证号中的出生日期不存在"
+    if born < EARLIEST_BIRTH or born > (today or date.today()):
+        return "invalid_id_number_birth_date", "身份证号中的出生日期不合理（晚于今天或过早）"
+    if check_character(text[:17]) != text[17]:
+        return "invalid_id_number_check", "身份证号校验位不正确，请核对"
+    return None
+
+
+def parse(value: str, *, field: str = "idNumber", today: date | None = None) -> IdNumber:
+    """The normalised ID number with birth date and sex, or ValidationError({field: ... code=...})."""
+    found = problem(value, today)
+    if found is not None:
+        code, message = found
+        raise ValidationError({field: ValidationError(message, code=code)})
+    text = value.strip().upper()
+    born = date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
+    return IdNumber(text, born, "M" if int(text[16]) % 2 else "F")
+
+
+def is_valid(value: str, today: date | None = None) -> bool:
+    return problem(value, today) is None
+
+
+def mask(value: str) -> str:
+    """320685198001011234 → 320***********1234 (the first three and last four characters)."""
+    text = (value or "").strip().upper()
+    if len(text) < 8:
+        return "*" * len(text)
+    return text[:3] + "*" * (len(text) - 7) + text[-4:]
+
+
+def make(region_code: str, birth_date: date, sequence: int) -> str:
+    """A valid ID number (for demo data and tests): region, birth date, 3-digit sequence, check character."""
+    first17 = f"{region_code}{birth_date:%Y%m%d}{sequence % 1000:03d}"
+    return first17 + check_character(first17)

@@ -1,0 +1,63 @@
+"""GB 11643 resident ID numbers: check digit, birth date, province prefix, length, X."""
+
+from datetime import date
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from mutualaid.platform import idnumbers
+
+VALID = idnumbers.make("320685", date(1980, 1, 1), 123)  # 32068519800101123?
+
+
+def _code(value):
+    with pytest.raises(ValidationError) as exc:
+        idnumbers.parse(value)
+    return exc.value.error_dict["idNumber"][0].code
+
+
+def test_a_known_valid_number_parses_with_birth_date_and_sex():
+    parsed = idnumbers.parse("11010519491231002X")  # the standard's own example
+    assert parsed.birth_date == date(1949, 12, 31)
+    assert parsed.sex == "F"
+    assert parsed.value == "11010519491231002X"
+
+
+def test_odd_sequence_is_male():
+    assert idnumbers.parse(idnumbers.make("500152", date(1990, 5, 6), 11)).sex == "M"
+
+
+def test_bad_check_digit_is_refused():
+    wrong = VALID[:17] + ("0" if VALID[17] != "0" else "1")
+    assert _code(wrong) == "invalid_id_number_check"
+
+
+def test_impossible_birth_date_is_refused():
+    first17 = "32068519800230123"  # 30 February
+    assert _code(first17 + idnumbers.check_character(first17)) == "invalid_id_number_birth_date"
+
+
+def test_future_birth_date_is_refused():
+    future = idnumbers.make("320685", date(2099, 1, 1), 1)
+    assert _code(future) == "invalid_id_number_birth_date"
+
+
+def test_unknown_province_is_refused():
+    first17 = "99068519800101123"
+    assert _code(first17 + idnumbers.check_character(first17)) == "invalid_id_number_region"
+
+
+def test_17_characters_are_refused():
+    assert _code(VALID[:17]) == "invalid_id_number_length"
+
+
+def test_letters_inside_are_refused():
+    assert _code("3206851980O101123X") == "invalid_id_number_format"
+
+
+def test_lower_case_x_is_accepted_as_upper_case():
+    assert idnumbers.parse("11010519491231002x").value == "11010519491231002X"
+
+
+def test_mask_shows_first_three_and_last_four():
+    assert idnumbers.mask("320685198001011234") == "320***********1234"
