@@ -1,0 +1,73 @@
+"""Fixtures for the scheme-year policy: a small DRG catalogue (public rows) and policies inside 大公镇."""
+
+from __future__ import annotations
+
+import pytest
+
+from mutualaid.policies.presets import DEFAULT_TABLE_CHS_11
+
+CODES_20 = ("ES31", "FM19", "BR21")
+
+
+@pytest.fixture
+def drg_catalogue(db):
+    """CHS-DRG 1.1 with the preset's groups and a few more; CHS-DRG 2.0 with three groups (public rows)."""
+    from mutualaid.drg.models import Adrg, CatalogueVersion, Drg, Mdc
+
+    def build(code: str, name: str, drg_codes) -> CatalogueVersion:
+        version = CatalogueVersion.objects.create(code=code, name=name)
+        mdcs = {
+            letter: Mdc(version=version, code=f"MDC{letter}", name=letter)
+            for letter in sorted({c[0] for c in drg_codes})
+        }
+        Mdc.objects.bulk_create(mdcs.values())
+        adrgs = {
+            prefix: Adrg(version=version, mdc=mdcs[prefix[0]], code=prefix, name=prefix)
+            for prefix in sorted({c[:3] for c in drg_codes})
+        }
+        Adrg.objects.bulk_create(adrgs.values())
+        Drg.objects.bulk_create(
+            Drg(version=version, adrg=adrgs[c[:3]], code=c, name=c, split=c[3]) for c in drg_codes
+        )
+        return version
+
+    codes_11 = [row.drg_code for row in DEFAULT_TABLE_CHS_11] + ["FR23", "GZ15"]
+    return {
+        "chs-drg-1.1": build("chs-drg-1.1", "CHS-DRG 1.1", codes_11),
+        "chs-drg-2.0": build("chs-drg-2.0", "CHS-DRG 2.0", CODES_20),
+    }
+
+
+@pytest.fixture
+def in_xinsheng(xinsheng):
+    """Run the test body inside 新胜镇's schema."""
+    from django.db import connection
+
+    connection.set_tenant(xinsheng)
+    yield xinsheng
+    connection.set_schema_to_public()
+
+
+@pytest.fixture
+def in_yazhou(yazhou):
+    from django.db import connection
+
+    connection.set_tenant(yazhou)
+    yield yazhou
+    connection.set_schema_to_public()
+
+
+@pytest.fixture
+def xinsheng_policy(in_xinsheng, drg_catalogue):
+    """新胜镇's 2022 preset, published."""
+    from mutualaid.policies.actions import apply_preset
+
+    return apply_preset("500152116", None, publish=True)
+
+
+@pytest.fixture
+def dagong_policy(in_dagong, drg_catalogue):
+    """大公镇's 2022 preset (海安), published."""
+    from mutualaid.policies.actions import apply_preset
+
+    return apply_preset("320685107", None, publish=True)
