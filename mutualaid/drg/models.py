@@ -5,8 +5,9 @@ needs: the MDC principal-diagnosis lists, the ADRG diagnosis / procedure lists, 
 CC-exclusion tables, and (2.0) the codes that are invalid as principal diagnosis or procedure. Everything is keyed
 by version: the same DRG code can name different groups in different versions (FM19 in 1.1 and 2.0).
 
-Search indexes: code prefixes use btree ``text_pattern_ops`` on ``UPPER(code)``; name substrings use pg_trgm GIN
-indexes, created by migration 0002 only where the server ships pg_trgm (the embedded pgserver build does not).
+Search indexes (migration 0002, raw SQL): code prefixes use btree ``text_pattern_ops`` on ``UPPER(code::text)``
+(what ``code__istartswith`` compiles to); name substrings use pg_trgm GIN indexes, created only where the server
+ships pg_trgm (the embedded pgserver build does not).
 
 City weight tables (relative weight and payment standards per DRG, one per city and year) are a reference for
 designing a town's subsidy table. The ICD-10 / ICD-9-CM-3 医保版 lists are not versioned with the DRG catalogue.
@@ -14,9 +15,7 @@ designing a town's subsidy table. The ICD-10 / ICD-9-CM-3 医保版 lists are no
 
 from __future__ import annotations
 
-from django.contrib.postgres.indexes import OpClass
 from django.db import models
-from django.db.models.functions import Upper
 
 
 class CatalogueVersion(models.Model):
@@ -88,7 +87,6 @@ class Drg(models.Model):
         constraints = [models.UniqueConstraint(fields=["version", "code"], name="drg_drg_version_code")]
         indexes = [
             models.Index(fields=["adrg", "code"], name="drg_drg_adrg_code"),
-            models.Index(OpClass(Upper("code"), name="text_pattern_ops"), name="drg_drg_code_prefix"),
         ]
         verbose_name = "DRG"
 
@@ -101,40 +99,53 @@ class ListKind(models.TextChoices):
     PROCEDURE = "procedure", "手术或操作"
 
 
-class MdcDiagnosis(models.Model):
-    """A principal diagnosis that places a case in an MDC (MDC/*.dat)."""
+class RuleList(models.Model):
+    """A code list of the grouping rules: an MDC's principal-diagnosis list (MDC/*.dat) or one list of an ADRG
+    (ADRG/*.dat). ``heading`` is the list's title as printed (包含以下主要诊断： / 同时包含以下手术或操作：);
+    ``note`` keeps the free text before it (入组条件 1：主要诊断+手术表 1, 和, 头颈部创伤) for the grouper.
+    ``variant`` is the number of an alternative rule file of the same ADRG (2.0: AH2_1, AH2_2), blank for the
+    main file. A list may be empty when its heading says it all (包含全部手术)."""
 
-    version = models.ForeignKey(CatalogueVersion, on_delete=models.CASCADE, related_name="+")
-    mdc = models.ForeignKey(Mdc, on_delete=models.CASCADE, related_name="diagnoses")
-    icd_code = models.CharField("诊断编码", max_length=32)
-    icd_name = models.CharField("诊断名称", max_length=255)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["mdc", "icd_code"], name="drg_mdcdiagnosis_mdc_code"),
-        ]
-        indexes = [models.Index(fields=["version", "icd_code"], name="drg_mdcdiag_version_code")]
-        verbose_name = "MDC 主要诊断"
-
-
-class AdrgListEntry(models.Model):
-    """One code of an ADRG's rule list. An ADRG may have several lists (``list_no``), each with its heading
-    (e.g. 包含以下主要诊断 / 同时包含以下手术或操作); the grouper combines them later."""
-
-    version = models.ForeignKey(CatalogueVersion, on_delete=models.CASCADE, related_name="+")
-    adrg = models.ForeignKey(Adrg, on_delete=models.CASCADE, related_name="list_entries")
-    list_no = models.PositiveSmallIntegerField("列表序号")
-    heading = models.CharField("列表标题", max_length=128)
+    version = models.ForeignKey(CatalogueVersion, on_delete=models.CASCADE, related_name="rule_lists")
+    mdc = models.ForeignKey(Mdc, on_delete=models.CASCADE, null=True, blank=True, related_name="rule_lists")
+    adrg = models.ForeignKey(Adrg, on_delete=models.CASCADE, null=True, blank=True, related_name="rule_lists")
+    owner_code = models.CharField("所属 MDC/ADRG", max_length=8)
+    variant = models.CharField("规则文件序号", max_length=4, blank=True)
+    position = models.PositiveSmallIntegerField("列表序号")
+    heading = models.CharField("列表标题", max_length=255)
     kind = models.CharField("类别", max_length=16, choices=ListKind.choices)
+    note = models.TextField("说明", blank=True)
+
+    class Meta:
+        ordering = ["version_id", "owner_code", "variant", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "owner_code", "variant", "position"], name="drg_rulelist_position"
+            ),
+            models.CheckConstraint(
+                condition=(models.Q(mdc__isnull=False) & models.Q(adrg__isnull=True))
+                | (models.Q(mdc__isnull=True) & models.Q(adrg__isnull=False)),
+                name="drg_rulelist_one_owner",
+            ),
+        ]
+        verbose_name = "分组规则列表"
+
+
+class RuleListEntry(models.Model):
+    """One ICD code of a rule list. ``marker`` keeps a sign printed before the code (``#``)."""
+
+    rule_list = models.ForeignKey(RuleList, on_delete=models.CASCADE, related_name="entries")
+    version = models.ForeignKey(CatalogueVersion, on_delete=models.CASCADE, related_name="+")
     icd_code = models.CharField("编码", max_length=32)
-    icd_name = models.CharField("名称", max_length=255)
+    icd_name = models.CharField("名称", max_length=255, blank=True)
+    marker = models.CharField("标记", max_length=4, blank=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["adrg", "list_no", "icd_code"], name="drg_adrglist_adrg_list_code"),
+            models.UniqueConstraint(fields=["rule_list", "icd_code"], name="drg_rulelistentry_code")
         ]
-        indexes = [models.Index(fields=["version", "kind", "icd_code"], name="drg_adrglist_version_code")]
-        verbose_name = "ADRG 诊断/手术列表项"
+        indexes = [models.Index(fields=["version", "icd_code"], name="drg_rulelistentry_version_code")]
+        verbose_name = "分组规则列表项"
 
 
 class ComplicationLevel(models.TextChoices):
@@ -201,15 +212,21 @@ class IcdCode(models.Model):
     class Meta:
         ordering = ["kind", "code"]
         constraints = [models.UniqueConstraint(fields=["edition", "kind", "code"], name="drg_icdcode_unique")]
-        indexes = [
-            models.Index(
-                "kind", OpClass(Upper("code"), name="text_pattern_ops"), name="drg_icdcode_code_prefix"
-            ),
-        ]
         verbose_name = "ICD 编码"
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+
+class IcdImport(models.Model):
+    """When an ICD edition was last imported, and from which files (content hash), for idempotent re-imports."""
+
+    edition = models.CharField("版本", max_length=16, unique=True)
+    content_hash = models.CharField("导入内容摘要", max_length=64)
+    imported_at = models.DateTimeField("导入时间")
+
+    class Meta:
+        verbose_name = "ICD 导入记录"
 
 
 class CityWeightTable(models.Model):
@@ -241,9 +258,13 @@ class CityDrgWeight(models.Model):
 
     table = models.ForeignKey(CityWeightTable, on_delete=models.CASCADE, related_name="weights")
     drg_code = models.CharField("DRG 编码", max_length=16)
-    drg = models.ForeignKey(Drg, on_delete=models.SET_NULL, null=True, blank=True, related_name="city_weights")
+    drg = models.ForeignKey(
+        Drg, on_delete=models.SET_NULL, null=True, blank=True, related_name="city_weights"
+    )
     name = models.CharField("原表名称", max_length=255)
-    relative_weight = models.DecimalField("相对权重 RW", max_digits=14, decimal_places=6, null=True, blank=True)
+    relative_weight = models.DecimalField(
+        "相对权重 RW", max_digits=14, decimal_places=6, null=True, blank=True
+    )
     group_type = models.CharField("病组类型/标识", max_length=64, blank=True)
     extra = models.JSONField("其他列", default=dict)
 
@@ -265,5 +286,7 @@ class PaymentStandard(models.Model):
 
     class Meta:
         ordering = ["weight_id", "id"]
-        constraints = [models.UniqueConstraint(fields=["weight", "column"], name="drg_paymentstandard_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["weight", "column"], name="drg_paymentstandard_unique")
+        ]
         verbose_name = "支付标准"
