@@ -8,6 +8,7 @@ from __future__ import annotations
 import graphene
 
 from mutualaid.graphql.account.schema import AccountMutations, AccountQueries
+from mutualaid.graphql.funds.schema import FundMutations, FundQueries
 from mutualaid.graphql.regions.schema import RegionQueries
 from mutualaid.graphql.tenants.schema import TownMutations, TownQueries
 from mutualaid.graphql.town.schema import TownRootQueries
@@ -21,11 +22,11 @@ class PlatformMutation(AccountMutations, TownMutations, graphene.ObjectType):
     pass
 
 
-class TownQuery(AccountQueries, TownRootQueries, graphene.ObjectType):
+class TownQuery(AccountQueries, TownRootQueries, FundQueries, graphene.ObjectType):
     pass
 
 
-class TownMutation(AccountMutations, graphene.ObjectType):
+class TownMutation(AccountMutations, FundMutations, graphene.ObjectType):
     pass
 
 
