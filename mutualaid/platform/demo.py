@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import transaction
 
 from mutualaid.platform.accounts.models import RoleAssignment, User
 from mutualaid.platform.accounts.roles import Role
 from mutualaid.platform.regions.importer import ensure_seed_regions
 from mutualaid.platform.regions.models import County, Province
+from mutualaid.platform.schemas import town_schema
 from mutualaid.tenants import actions
 from mutualaid.tenants.models import ServiceFirm, Town, TownStatus
 from mutualaid.tenants.provisioning import provision_town
@@ -112,10 +113,7 @@ def build_demo(password: str = "demo-pass-2022") -> list[DemoLogin]:
         _user("platform", "平台运维", password, is_staff=True, is_superuser=True)
         logins.append(DemoLogin("platform", password, "平台运维（超级用户）", "全部"))
     for town in towns.values():
-        connection.set_tenant(town)
-        try:
+        with town_schema(town):
             for step in TOWN_DEMO_STEPS:
                 step(town)
-        finally:
-            connection.set_schema_to_public()
     return logins

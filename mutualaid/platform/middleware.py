@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import connection
 from django.http import HttpResponseNotFound
 from django.template.loader import render_to_string
 from django.urls import set_script_prefix
 
+from mutualaid.platform.schemas import tenant_connection, use_public_schema
 from mutualaid.tenants.models import Domain, Town, TownStatus
 
 PATH_PREFIX = "/t/"
@@ -33,7 +33,7 @@ class TownRoutingMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        connection.set_schema_to_public()
+        use_public_schema()
         request.tenant = None
         key, rest = _town_from_path(request.path_info)
         host = request.get_host().split(":")[0].lower()
@@ -56,8 +56,8 @@ class TownRoutingMiddleware:
         if town is not None:
             request.tenant = town
             request.urlconf = settings.TOWN_URLCONF
-            connection.set_tenant(town)
+            tenant_connection().set_tenant(town)
         try:
             return self.get_response(request)
         finally:
-            connection.set_schema_to_public()
+            use_public_schema()

@@ -38,7 +38,7 @@ class RecordingSmsBackend(SmsBackend):
 
 @cache
 def _backend() -> SmsBackend:
-    return import_string(settings.SMS_BACKEND)()
+    return import_string(str(settings.SMS_BACKEND))()
 
 
 def send_sms(phone: str, text: str) -> None:

@@ -21,7 +21,7 @@ _TOWN_CODE = re.compile(r"^\d{9}$")
 def base_domain() -> str:
     from django.conf import settings
 
-    return settings.BASE_DOMAIN
+    return str(settings.BASE_DOMAIN)
 
 
 def resolve_township(code: str) -> Township:

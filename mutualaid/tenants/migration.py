@@ -14,6 +14,8 @@ from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 from django_tenants.utils import get_tenant_base_migrate_command_class, schema_exists
 
+from mutualaid.platform.schemas import tenant_connection, use_public_schema
+
 
 @dataclass(frozen=True)
 class SchemaResult:
@@ -64,18 +66,19 @@ def migrate_schema(schema_name: str, verbosity: int = 0) -> None:
     if not schema_exists(schema_name):
         with connection.cursor() as cursor:
             cursor.execute(f"CREATE SCHEMA {connection.ops.quote_name(schema_name)}")
-    connection.set_schema(schema_name, include_public=False)
+    conn = tenant_connection()
+    conn.set_schema(schema_name, include_public=False)
     MigrationRecorder(connection).ensure_schema()  # else the public django_migrations table is found
-    connection.set_schema(schema_name)
+    conn.set_schema(schema_name)
     try:
         command = get_tenant_base_migrate_command_class()()
         call_command(command, interactive=False, verbosity=verbosity, skip_checks=True)
     finally:
-        connection.set_schema_to_public()
+        use_public_schema()
 
 
 def migrate_public(verbosity: int = 0) -> None:
-    connection.set_schema_to_public()
+    use_public_schema()
     command = get_tenant_base_migrate_command_class()()
     call_command(command, interactive=False, verbosity=verbosity, skip_checks=True)
 

@@ -15,6 +15,7 @@ from mutualaid.platform import crypto
 from mutualaid.platform.accounts.models import RoleAssignment, User
 from mutualaid.platform.accounts.roles import Role
 from mutualaid.platform.audit.actions import record_event
+from mutualaid.platform.schemas import town_schema, use_public_schema
 from mutualaid.platform.sms import send_sms
 from mutualaid.tenants.migration import ensure_template_schema, migrate_schema, template_schema
 from mutualaid.tenants.models import Town, TownStatus
@@ -70,11 +71,8 @@ def provision_town(town_id: int, *, by_migrations: bool = False) -> str | None:
             if schema_exists(town.schema_name):  # left over from an interrupted attempt
                 _drop_schema(town.schema_name)
             (migrate_town_schema if by_migrations else clone_town_schema)(town)
-            connection.set_tenant(town)
-            try:
+            with town_schema(town):
                 town_provisioned.send(sender=Town, town=town)
-            finally:
-                connection.set_schema_to_public()
             password = _create_first_admin(town)
             town.status, town.error, town.activated_at = TownStatus.ACTIVE, "", timezone.now()
             town.save(update_fields=["status", "error", "activated_at"])
@@ -82,7 +80,7 @@ def provision_town(town_id: int, *, by_migrations: bool = False) -> str | None:
             return password
     except Exception as exc:
         logger.exception("provisioning town %s failed", town_id)
-        connection.set_schema_to_public()
+        use_public_schema()
         with transaction.atomic():
             town = Town.objects.select_for_update().get(pk=town_id)
             town.status, town.error = TownStatus.FAILED, f"{type(exc).__name__}: {exc}"[:2000]

@@ -12,6 +12,6 @@ class RoleAssignmentInline(admin.TabularInline):
 
 @admin.register(User)
 class PlatformUserAdmin(UserAdmin):
-    fieldsets = (*UserAdmin.fieldsets, ("平台", {"fields": ("display_name",)}))
+    fieldsets = (*(UserAdmin.fieldsets or ()), ("平台", {"fields": ("display_name",)}))
     list_display = ("username", "display_name", "is_staff", "is_active", "last_login")
     inlines = [RoleAssignmentInline]

@@ -83,7 +83,7 @@ def import_regions(directory: Path) -> RegionImportResult:
 
 
 # The demo's regions, so `mutualaid demo` works on a machine without ../shared/data.
-SEED_REGIONS = {
+SEED_REGIONS: dict[str, list[tuple[str, ...]]] = {
     "provinces": [("32", "江苏省"), ("50", "重庆市")],
     "cities": [("3206", "南通市", "32"), ("5001", "市辖区", "50")],
     "counties": [("320685", "海安市", "3206"), ("500152", "潼南区", "5001")],
