@@ -13,6 +13,7 @@ import os
 import secrets
 from pathlib import Path
 
+
 def database_name() -> str:
     return os.environ.get("MUTUALAID_DATABASE_NAME", "mutualaid")
 
