@@ -499,3 +499,48 @@ def reverse_contribution(contribution: Contribution, *, reason: str, actor) -> C
 
 
 __all__ = ["InsuranceType", "add_member", "enrol_households", "record_contribution", "reverse_contribution"]
+
+
+# --- roster imports -----------------------------------------------------------------------------------------------
+
+
+def submit_roster_import(
+    file_name: str, content: bytes, *, village_code: str | None = None, actor, enqueue: bool = True
+):
+    """Store an uploaded roster, check its type and columns, and queue the import (after commit)."""
+    import os
+    import tempfile
+
+    from django.core.files.base import ContentFile
+
+    from mutualaid.enrolment import roster
+    from mutualaid.enrolment.models import ImportJob
+
+    if len(content) > roster.MAX_FILE_BYTES:
+        raise invalid("file", "文件超过 50 MB，请按村拆分后导入", Code.FILE_TOO_LARGE)
+    file_format = roster.detect_format(file_name, content[:4096])
+    with tempfile.NamedTemporaryFile(suffix=f".{file_format}", delete=False) as handle:
+        handle.write(content)
+    try:
+        roster.check_file(handle.name, file_format)
+    finally:
+        os.unlink(handle.name)
+    if village_code and not Village.objects.filter(code=village_code).exists():
+        raise invalid("villageCode", f"村 {village_code} 不存在", Code.INVALID_VILLAGE_CODE)
+    job = ImportJob(
+        file_name=os.path.basename(file_name)[:200],
+        file_format=file_format,
+        village_code=village_code or "",
+        created_by_id=actor.pk if getattr(actor, "is_authenticated", False) else None,
+    )
+    job.file.save(f"roster.{file_format}", ContentFile(content), save=False)
+    job.save()
+    record_event(
+        actor, "enrolment.roster.submitted", job, {"format": file_format, "village": village_code or ""}
+    )
+    if enqueue:
+        from mutualaid.enrolment.tasks import import_roster
+
+        job_id = job.pk
+        transaction.on_commit(lambda: import_roster.delay(job_id))
+    return job

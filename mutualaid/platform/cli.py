@@ -16,6 +16,11 @@ USAGE = """用法：mutualaid <命令> [参数]
   migrate               迁移公共、模板与全部乡镇 schema（并行，跳过已是最新的）
   towns onboard CODE    开通乡镇；towns list；towns retry CODE
   regions import DIR    导入国家行政区划代码
+  drg import VERSION DIR  导入 CHS-DRG 分组方案规则表（VERSION：chs-drg-1.1 或 chs-drg-2.0）
+  drg import-weights CITY YEAR FILE  导入城市 DRG 相对权重与支付标准表（CSV，UTF-8 或 GBK）
+  icd import [DIR]      导入 ICD-10 / ICD-9-CM-3 医保版 2.0 编码与灰码（默认 ../shared/data/icd）
+  roster import --town CODE FILE  导入村花名册（.csv/.xlsx，显示进度）；roster template OUT 导出模板
+  policies preset KEY --town CODE [--publish]  套用互助政策预设（xinsheng-2022、haian-2022；auto 按乡镇）
   manage ...            其他 Django 管理命令（如 manage createsuperuser）
 
 环境变量见 README.md“配置”一节；未设置时使用内置 PostgreSQL，数据目录 $MUTUALAID_HOME（默认 ./var）。"""
