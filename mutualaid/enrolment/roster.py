@@ -440,10 +440,7 @@ def _write_batch(rows: list[RowData], allowed_village: str | None, counts: Count
     writer = csv.writer(buffer)
     for row in (*new_rows, *changed_rows):
         found = existing.get(row.id_hash)
-        if row.id_hash in id_tokens:
-            id_token = id_tokens[row.id_hash]
-        else:
-            id_token = found["id_number_encrypted"]
+        id_token = id_tokens.get(row.id_hash) or found["id_number_encrypted"]
         if not row.phone:
             phone_token, phone_masked = "", ""
         elif row.id_hash in phone_tokens:

@@ -181,8 +181,9 @@ def test_gbk_csv_from_excel_is_read(village):
 
 def test_a_coordinators_import_is_limited_to_their_village(village, build):
     other = build.village("500152116202", "龙门村")
-    rows = _rows(village.code, 1, 2) + [
-        ["Y1", other.code, "赵一", _id(99), "户主", "", "无", "", "2001-01-01"]
+    rows = [
+        *_rows(village.code, 1, 2),
+        ["Y1", other.code, "赵一", _id(99), "户主", "", "无", "", "2001-01-01"],
     ]
     job = _run("a.csv", _csv(rows), village_code=village.code)
     assert (job.created_count, job.error_count) == (2, 1)
