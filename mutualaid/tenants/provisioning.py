@@ -20,6 +20,7 @@ from mutualaid.platform.sms import send_sms
 from mutualaid.tenants.migration import ensure_template_schema, migrate_schema, template_schema
 from mutualaid.tenants.models import Town, TownStatus
 from mutualaid.tenants.signals import town_provisioned
+from mutualaid.tenants.snapshot import SnapshotUnavailable, clone_from_snapshot
 
 logger = logging.getLogger(__name__)
 
@@ -30,8 +31,14 @@ def _drop_schema(name: str) -> None:
 
 
 def clone_town_schema(town: Town) -> None:
-    ensure_template_schema()
-    CloneSchema().clone_schema(template_schema(), town.schema_name, "DATA")
+    try:
+        clone_from_snapshot(town.schema_name)
+    except SnapshotUnavailable:
+        logger.warning(
+            "no template snapshot (pg_dump unavailable); cloning with clone_schema()", exc_info=True
+        )
+        ensure_template_schema()
+        CloneSchema().clone_schema(template_schema(), town.schema_name, "DATA")
 
 
 def migrate_town_schema(town: Town) -> None:
