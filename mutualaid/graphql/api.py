@@ -8,13 +8,14 @@ from __future__ import annotations
 import graphene
 
 from mutualaid.graphql.account.schema import AccountMutations, AccountQueries
+from mutualaid.graphql.drg.schema import DrgQueries
 from mutualaid.graphql.funds.schema import FundMutations, FundQueries
 from mutualaid.graphql.regions.schema import RegionQueries
 from mutualaid.graphql.tenants.schema import TownMutations, TownQueries
 from mutualaid.graphql.town.schema import TownRootQueries
 
 
-class PlatformQuery(AccountQueries, RegionQueries, TownQueries, graphene.ObjectType):
+class PlatformQuery(AccountQueries, RegionQueries, TownQueries, DrgQueries, graphene.ObjectType):
     node = graphene.relay.Node.Field()
 
 
