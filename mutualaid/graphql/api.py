@@ -9,7 +9,9 @@ import graphene
 
 from mutualaid.graphql.account.schema import AccountMutations, AccountQueries
 from mutualaid.graphql.drg.schema import DrgQueries
+from mutualaid.graphql.enrolment.schema import EnrolmentMutations, EnrolmentQueries
 from mutualaid.graphql.funds.schema import FundMutations, FundQueries
+from mutualaid.graphql.policies.schema import PolicyMutations, PolicyQueries
 from mutualaid.graphql.regions.schema import RegionQueries
 from mutualaid.graphql.tenants.schema import TownMutations, TownQueries
 from mutualaid.graphql.town.schema import TownRootQueries
@@ -23,11 +25,11 @@ class PlatformMutation(AccountMutations, TownMutations, graphene.ObjectType):
     pass
 
 
-class TownQuery(AccountQueries, TownRootQueries, FundQueries, graphene.ObjectType):
+class TownQuery(AccountQueries, TownRootQueries, EnrolmentQueries, PolicyQueries, FundQueries, graphene.ObjectType):
     pass
 
 
-class TownMutation(AccountMutations, FundMutations, graphene.ObjectType):
+class TownMutation(AccountMutations, EnrolmentMutations, PolicyMutations, FundMutations, graphene.ObjectType):
     pass
 
 

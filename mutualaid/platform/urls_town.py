@@ -3,8 +3,15 @@ from django.urls import path
 
 from mutualaid.graphql.views import TownGraphQLView
 from mutualaid.platform import views
+from mutualaid.policies import views as policy_views
 
 urlpatterns = [
     path("", views.town_home, name="town-home"),
     path("graphql/", TownGraphQLView.as_view(graphiql=settings.DEBUG), name="town-graphql"),
+    path("rules/", policy_views.town_rules, name="town-rules"),
+    path(
+        "policies/<int:pk>/subsidy-table.<str:fmt>",
+        policy_views.subsidy_table_download,
+        name="policy-subsidy-table-download",
+    ),
 ]

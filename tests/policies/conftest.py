@@ -71,3 +71,36 @@ def dagong_policy(in_dagong, drg_catalogue):
     from mutualaid.policies.actions import apply_preset
 
     return apply_preset("320685107", None, publish=True)
+
+
+@pytest.fixture
+def people(towns):
+    """One user per role around 大公镇, and outsiders (another county, another town, another firm)."""
+    from mutualaid.platform.accounts.roles import Role
+    from mutualaid.platform.regions.models import County, Province
+    from mutualaid.tenants.models import ServiceFirm
+    from tests.factories import make_user
+
+    dagong, xinsheng = towns["320685107"], towns["500152116"]
+    firm = ServiceFirm.objects.create(name="大公镇服务机构")
+    firm.towns.add(dagong)
+    other_firm = ServiceFirm.objects.create(name="新胜镇服务机构")
+    other_firm.towns.add(xinsheng)
+    return {
+        "staff": make_user(is_staff=True),
+        "town_admin": make_user(Role.TOWN_ADMIN, town=dagong),
+        "county_bureau": make_user(Role.COUNTY_BUREAU, county=County.objects.get(code="320685")),
+        "town_finance": make_user(Role.TOWN_FINANCE, town=dagong),
+        "village_coordinator": make_user(Role.VILLAGE_COORDINATOR, town=dagong, village_code="320685107201"),
+        "firm_reviewer": make_user(Role.FIRM_REVIEWER, firm=firm),
+        "province_supervisor": make_user(Role.PROVINCE_SUPERVISOR, province=Province.objects.get(code="32")),
+        "member": make_user(Role.MEMBER, town=dagong),
+        "other_county_bureau": make_user(Role.COUNTY_BUREAU, county=County.objects.get(code="500152")),
+        "other_town_admin": make_user(Role.TOWN_ADMIN, town=xinsheng),
+        "other_firm_reviewer": make_user(Role.FIRM_REVIEWER, firm=other_firm),
+        "anonymous": None,
+    }
+
+
+EDITORS = {"staff", "town_admin"}
+READERS = EDITORS | {"county_bureau", "town_finance", "village_coordinator", "firm_reviewer"}
