@@ -245,3 +245,31 @@ def test_the_demo_step_publishes_the_right_preset_per_town(towns, drg_catalogue)
             assert (policy.preset_key, policy.status) == (key, PolicyStatus.PUBLISHED)
         finally:
             connection.set_schema_to_public()
+
+
+def test_the_database_refuses_raw_writes_to_a_published_version(xinsheng_policy):
+    from django.db import DatabaseError, connection, transaction
+
+    for sql in (
+        "UPDATE policies_policyversion SET fee_per_person_fen = 1 WHERE id = %s",
+        "DELETE FROM policies_policyversion WHERE id = %s",
+        "UPDATE policies_subsidyentry SET amount_fen = 1 WHERE policy_id = %s",
+        "DELETE FROM policies_subsidyentry WHERE policy_id = %s",
+        "INSERT INTO policies_subsidyentry (policy_id, drg_code, drg_name, amount_fen) VALUES (%s, 'GZ15', '', 30000)",
+    ):
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, [xinsheng_policy.pk])
+    assert PolicyVersion.objects.get(pk=xinsheng_policy.pk).fee_per_person_fen == 4500
+
+
+def test_the_database_lets_drafts_change(in_xinsheng, drg_catalogue):
+    from django.db import connection
+
+    draft = actions.apply_preset("xinsheng-2022", None)
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE policies_subsidyentry SET amount_fen = 40000 WHERE policy_id = %s", [draft.pk])
+        cursor.execute(
+            "UPDATE policies_policyversion SET fee_per_person_fen = 4600 WHERE id = %s", [draft.pk]
+        )
+        cursor.execute("DELETE FROM policies_subsidyentry WHERE policy_id = %s", [draft.pk])
+        cursor.execute("DELETE FROM policies_policyversion WHERE id = %s", [draft.pk])
