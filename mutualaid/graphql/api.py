@@ -9,6 +9,7 @@ import graphene
 
 from mutualaid.graphql.account.schema import AccountMutations, AccountQueries
 from mutualaid.graphql.drg.schema import DrgQueries
+from mutualaid.graphql.enrolment.schema import EnrolmentMutations, EnrolmentQueries
 from mutualaid.graphql.funds.schema import FundMutations, FundQueries
 from mutualaid.graphql.policies.schema import PolicyMutations, PolicyQueries
 from mutualaid.graphql.regions.schema import RegionQueries
@@ -24,11 +25,11 @@ class PlatformMutation(AccountMutations, TownMutations, graphene.ObjectType):
     pass
 
 
-class TownQuery(AccountQueries, TownRootQueries, PolicyQueries, FundQueries, graphene.ObjectType):
+class TownQuery(AccountQueries, TownRootQueries, EnrolmentQueries, PolicyQueries, FundQueries, graphene.ObjectType):
     pass
 
 
-class TownMutation(AccountMutations, PolicyMutations, FundMutations, graphene.ObjectType):
+class TownMutation(AccountMutations, EnrolmentMutations, PolicyMutations, FundMutations, graphene.ObjectType):
     pass
 
 
