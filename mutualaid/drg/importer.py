@@ -98,6 +98,13 @@ def delete_rows(model, column: str, value) -> None:
         cursor.execute(f"DELETE FROM {table} WHERE {connection.ops.quote_name(column)} = %s", [value])
 
 
+def analyze(*models) -> None:
+    """Refresh planner statistics after a bulk load, so that searches use the prefix indexes right away."""
+    with connection.cursor() as cursor:
+        for model in models:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+
+
 def _upsert_by_code(model, version: CatalogueVersion, rows: dict[str, dict]) -> dict[str, int]:
     """Insert or update ``model`` rows of ``version`` by code; delete codes no longer present. Returns code → id."""
     objects = [model(version=version, code=code, **values) for code, values in rows.items()]
@@ -207,6 +214,7 @@ def import_catalogue(
         if not force and current is not None and current.content_hash == parsed.content_hash:
             return CatalogueImportResult(version_code, False, counts)
         _write_catalogue(parsed)
+    analyze(Mdc, Adrg, Drg, RuleList, RuleListEntry, Complication, CcExclusion, InvalidCode)
     return CatalogueImportResult(version_code, True, counts)
 
 
@@ -308,5 +316,6 @@ def import_icd(directory: Path | str, *, force: bool = False) -> IcdImportResult
         IcdImport.objects.update_or_create(
             edition=ICD_EDITION, defaults={"content_hash": digest, "imported_at": timezone.now()}
         )
+    analyze(IcdCode)
     result.changed = True
     return result
