@@ -265,6 +265,13 @@ def publish_demo_preset(town) -> None:
 
     if town.code not in TOWN_PRESETS:
         return
+    # Publishing checks the subsidy table against the shared DRG catalogue: when its version is missing, load the
+    # demo catalogues from the reference data (shared by all towns; without the data the preset stays a draft).
+    from mutualaid.drg.catalogue import catalogue_version_exists
+    from mutualaid.drg.demo import ensure_demo_catalogues
+
+    if not catalogue_version_exists(PRESETS[TOWN_PRESETS[town.code]].values.drg_catalogue_version):
+        ensure_demo_catalogues()
     try:
         apply_preset(town.code, None, publish=True)
     except (ValidationError, ImportError) as exc:  # e.g. the DRG catalogue is not imported yet

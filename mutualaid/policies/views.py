@@ -194,7 +194,9 @@ def rules_context(policy: PolicyVersion) -> dict:
         "entries": [Line(f"{e.drg_code} {e.drg_name}".strip(), _yuan(e.amount_fen)) for e in entries],
         "table_default": is_default("subsidy_table"),
         "drg_version": Line(
-            "病种分组标准", policy.drg_catalogue_version or "—", is_default("drg_catalogue_version")
+            "病种分组标准",
+            policy.drg_catalogue_version.upper().replace("CHS-DRG-", "国家医保 CHS-DRG ") or "—",
+            is_default("drg_catalogue_version"),
         ),
         "uninsured": any(t["insurance_type"] == InsuranceType.NONE for t in policy.thresholds),
     }

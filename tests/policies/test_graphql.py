@@ -402,3 +402,24 @@ def test_version_list_costs_the_same_queries_for_2_and_6_versions(people, dagong
 
     assert (shown_few, shown_many) == (2, 6)
     assert few == many
+
+
+def test_optional_parameters_are_cleared_explicitly_and_nulls_change_nothing(people, dagong, drg_catalogue):
+    in_town(dagong)
+    draft = actions.apply_preset("haian-2022", None)
+    query = """mutation($id: ID!, $clear: [String!]) { policyDraftUpdate(id: $id,
+      input: {feePerPerson: null, yearlyCap: "90000"}, clearFields: $clear) {
+      policy { feePerPerson yearlyCap targetHouseholdShareBp } errors { field code } } }"""
+
+    cleared = graphql(
+        people["town_admin"], query, {"id": gid(draft), "clear": ["targetHouseholdShareBp"]}, town=dagong
+    )["data"]["policyDraftUpdate"]
+    refused = graphql(
+        people["town_admin"], query, {"id": gid(draft), "clear": ["feePerPerson"]}, town=dagong
+    )["data"]["policyDraftUpdate"]
+
+    assert cleared == {
+        "policy": {"feePerPerson": "100.00", "yearlyCap": "90000.00", "targetHouseholdShareBp": None},
+        "errors": [],
+    }
+    assert refused["errors"] == [{"field": "clearFields", "code": "INVALID"}]
