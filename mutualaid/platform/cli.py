@@ -21,6 +21,7 @@ USAGE = """用法：mutualaid <命令> [参数]
   icd import [DIR]      导入 ICD-10 / ICD-9-CM-3 医保版 2.0 编码与灰码（默认 ../shared/data/icd）
   roster import --town CODE FILE  导入村花名册（.csv/.xlsx，显示进度）；roster template OUT 导出模板
   policies preset KEY --town CODE [--publish]  套用互助政策预设（xinsheng-2022、haian-2022；auto 按乡镇）
+  funds balance CODE YEAR  打印某镇某互助年度的资金余额与试算平衡表（--before-closing 结账前口径）
   manage ...            其他 Django 管理命令（如 manage createsuperuser）
 
 环境变量见 README.md“配置”一节；未设置时使用内置 PostgreSQL，数据目录 $MUTUALAID_HOME（默认 ./var）。"""

@@ -35,3 +35,19 @@ def test_demo_step_for_xinsheng(xinsheng):
         assert JournalEntry.objects.count() == 2
     finally:
         connection.set_schema_to_public()
+
+
+def test_cli_prints_the_trial_balance(dagong):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    connection.set_tenant(dagong)
+    try:
+        demo_town_funds(dagong)
+    finally:
+        connection.set_schema_to_public()
+    out = StringIO()
+    call_command("funds", "balance", dagong.code, "2022", stdout=out)
+    text = out.getvalue()
+    assert "大公镇 2022 互助年度" in text and "借贷平衡" in text and "1002 银行存款" in text
