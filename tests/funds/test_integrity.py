@@ -145,3 +145,29 @@ def test_a_closed_year_cannot_be_reopened(entry, finance):
     with pytest.raises(DB_ERRORS, match="stays closed"), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("UPDATE funds_fundyear SET status = 'open' WHERE scheme_year = 2022")
     assert FundYear.objects.get(scheme_year=2022).is_closed
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        [("bank", "debit", 100), ("income:interest", "credit", 90)],
+        [("bank", "debit", 100)],
+        [("bank", "debit", 100), ("income:interest", "credit", 0), ("income:person", "credit", 100)],
+        [("bank", "debit", 100), ("no:such", "credit", 100)],
+    ],
+)
+def test_the_posting_engine_refuses_unbalanced_or_malformed_lines(in_dagong, finance, lines):
+    from django.core.exceptions import ValidationError
+
+    from mutualaid.funds import ledger
+
+    year = ledger.lock_year(2022)
+    with pytest.raises(ValidationError):
+        ledger.post(
+            year,
+            "interest",
+            [ledger.Line(*line) for line in lines],
+            entry_date=date(2022, 12, 1),
+            actor=finance,
+        )
+    assert not JournalEntry.objects.exists()
