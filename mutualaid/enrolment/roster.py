@@ -474,7 +474,7 @@ def _write_batch(rows: list[RowData], allowed_village: str | None, counts: Count
     )
     with connection.cursor() as cursor:
         _ensure_temp_table(cursor)
-        cursor.copy_expert(f"COPY {_TEMP} ({columns}) FROM STDIN WITH (FORMAT csv)", buffer)
+        cursor.copy_expert(f"COPY {_TEMP} ({columns}) FROM STDIN WITH (FORMAT csv, NULL '\\N')", buffer)
         cursor.execute(
             f"INSERT INTO enrolment_member ({columns}, status, created_at, updated_at) "
             f"SELECT {columns}, 'active', now(), now() FROM {_TEMP} "

@@ -188,3 +188,12 @@ def test_a_coordinators_import_is_limited_to_their_village(village, build):
     job = _run("a.csv", _csv(rows), village_code=village.code)
     assert (job.created_count, job.error_count) == (2, 1)
     assert not Member.objects.filter(name="赵一").exists()
+
+
+def test_members_without_a_phone_number_are_imported(village):
+    rows = _rows(village.code, 1, 2)
+    rows[1][5] = ""
+    job = _run("a.csv", _csv(rows))
+    assert (job.created_count, job.error_count) == (2, 0)
+    member = Member.objects.get(name="王1")
+    assert (member.phone_encrypted, member.phone_hash, member.phone_masked) == ("", "", "")
