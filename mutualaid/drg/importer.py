@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import connection, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from mutualaid.drg.models import (
@@ -22,6 +23,7 @@ from mutualaid.drg.models import (
     CatalogueVersion,
     CcExclusion,
     CityDrgWeight,
+    CityWeightTable,
     Complication,
     Drg,
     IcdCode,
@@ -193,11 +195,13 @@ def _write_catalogue(parsed: ParsedCatalogue) -> CatalogueVersion:
 
 
 def relink_city_weights(version: CatalogueVersion) -> None:
-    drg_ids = dict(Drg.objects.filter(version=version).values_list("code", "id"))
-    for weight in CityDrgWeight.objects.filter(table__version=version).only("id", "drg_code", "drg_id"):
-        drg_id = drg_ids.get(weight.drg_code)
-        if weight.drg_id != drg_id:
-            CityDrgWeight.objects.filter(pk=weight.pk).update(drg_id=drg_id)
+    """Point city weight rows read against ``version`` at its (possibly re-created) DRG rows, by code."""
+    drg_id = Drg.objects.filter(version=version, code=OuterRef("drg_code")).values("id")[:1]
+    CityDrgWeight.objects.filter(table__version=version).update(drg_id=Subquery(drg_id))
+    for table in CityWeightTable.objects.filter(version=version):
+        unknown = sorted(table.weights.filter(drg__isnull=True).values_list("drg_code", flat=True))
+        if unknown != table.unknown_codes:
+            CityWeightTable.objects.filter(pk=table.pk).update(unknown_codes=unknown)
 
 
 def import_catalogue(

@@ -11,6 +11,8 @@ from mutualaid.drg.models import (
     Adrg,
     CatalogueVersion,
     CcExclusion,
+    CityDrgWeight,
+    CityWeightTable,
     Complication,
     Drg,
     InvalidCode,
@@ -121,16 +123,34 @@ def test_reimport_changes_nothing(catalogues):
     # Given both versions imported once
     before = {v: _counts(v) for v in ("chs-drg-1.1", "chs-drg-2.0")}
     ids = dict(Drg.objects.values_list("pk", "code"))
-    hashes = dict(CatalogueVersion.objects.values_list("code", "content_hash"))
-    # When the same folder is imported again
+    versions = list(CatalogueVersion.objects.values_list("code", "content_hash", "imported_at"))
+    # When the same folders are imported again
     out = _call("drg", "import", "chs-drg-1.1", str(DRG_DATA / "chs-drg-1.1"))
     # Then nothing is rewritten
     assert "已是最新" in out
-    # And a forced rewrite keeps the counts and the DRG ids (upsert by code; API ids stay valid)
-    _call("drg", "import", "chs-drg-2.0", str(DRG_DATA / "chs-drg-2.0"), "--force")
     assert {v: _counts(v) for v in before} == before
     assert dict(Drg.objects.values_list("pk", "code")) == ids
-    assert dict(CatalogueVersion.objects.values_list("code", "content_hash")) == hashes
+    assert list(CatalogueVersion.objects.values_list("code", "content_hash", "imported_at")) == versions
+
+
+def test_a_forced_reimport_keeps_drg_ids_and_relinks_city_weights(catalogues):
+    # Given a city table read against 2.0, and a DRG row that went missing (its weight row lost its link)
+    _call("drg", "import-weights", "苏州", "2023", str(DRG_DATA / "city-payment-standards" / "苏州2023.csv"),
+          "--catalogue", "chs-drg-2.0")  # fmt: skip
+    before = _counts("chs-drg-2.0")
+    Drg.objects.get(version__code="chs-drg-2.0", code="FM19").delete()
+    weight = CityDrgWeight.objects.get(table__city="苏州", table__year=2023, drg_code="FM19")
+    assert weight.drg_id is None
+    ids = dict(Drg.objects.filter(version__code="chs-drg-2.0").values_list("code", "pk"))
+    # When the version is imported again with --force
+    _call("drg", "import", "chs-drg-2.0", str(DRG_DATA / "chs-drg-2.0"), "--force")
+    # Then the rows are as before, existing DRGs keep their ids (API ids stay valid), and the weight is relinked
+    assert _counts("chs-drg-2.0") == before
+    after = dict(Drg.objects.filter(version__code="chs-drg-2.0").values_list("code", "pk"))
+    assert {code: pk for code, pk in after.items() if code != "FM19"} == ids
+    weight.refresh_from_db()
+    assert weight.drg.code == "FM19" and weight.drg.version.code == "chs-drg-2.0"
+    assert "FM19" not in CityWeightTable.objects.get(city="苏州", year=2023).unknown_codes
 
 
 def _call(*args) -> str:
