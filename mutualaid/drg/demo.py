@@ -13,7 +13,7 @@ from pathlib import Path
 
 from mutualaid.drg.city_weights import import_city_weights
 from mutualaid.drg.importer import catalogue_is_current, icd_is_current, import_catalogue, import_icd
-from mutualaid.drg.models import CityWeightTable
+from mutualaid.drg.models import CatalogueVersion, CityWeightTable
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +55,7 @@ def ensure_demo_catalogues(data_dir: Path | str | None = None) -> DemoCatalogues
     table = root / "drg" / relative
     if (
         table.is_file()
+        and CatalogueVersion.objects.filter(code=version).exists()
         and not CityWeightTable.objects.filter(city=city, year=year, version__code=version).exists()
     ):
         import_city_weights(city, year, table, version_code=version)
