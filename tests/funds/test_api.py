@@ -49,7 +49,7 @@ def users(dagong, yazhou, xinsheng):
 
 @pytest.fixture
 def ledger_2022(dagong, users):
-    """大公镇 2022: a pledge, an advance and an interest entry to settle, repay and reverse."""
+    """大公镇 2022: a pledge, an advance, a service fee owed and an interest entry to settle, repay, pay, reverse."""
     finance = users["finance"]
 
     def setup():
@@ -63,6 +63,9 @@ def ledger_2022(dagong, users):
         )
         actions.record_advance(
             2022, town_fen=15_000_000, village_fen=10_000_000, received_on=date(2022, 6, 30), actor=finance
+        )
+        actions.accrue_expense(
+            2022, expense="service_fees", amount_fen=300_000, incurred_on=date(2023, 1, 5), actor=finance
         )
         return actions.record_interest(2022, amount_fen=1234, received_on=date(2022, 12, 21), actor=finance)
 
@@ -116,6 +119,16 @@ MUTATIONS = {
     "fundRecordInterest": (
         f"""mutation {{ fundRecordInterest(schemeYear: 2022, amount: "12.34", receivedOn: "2022-12-21")
             {{ {ENTRY} }} }}""",
+        {},
+    ),
+    "fundRecordServiceFee": (
+        f"""mutation {{ fundRecordServiceFee(schemeYear: 2022, amount: "3000", payee: "福村宝乡村互助服务有限公司",
+            incurredOn: "2023-01-05") {{ {ENTRY} }} }}""",
+        {},
+    ),
+    "fundPayServiceFee": (
+        f"""mutation {{ fundPayServiceFee(schemeYear: 2022, amount: "2000", payee: "福村宝乡村互助服务有限公司",
+            paidOn: "2023-01-06") {{ {ENTRY} }} }}""",
         {},
     ),
     "fundReverseEntry": (

@@ -138,7 +138,7 @@ def _check_invariants(expected_cash: int, expected_net: int):
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(st.lists(operations, min_size=1, max_size=14))
+@given(st.lists(operations, min_size=1, max_size=12))
 def test_any_sequence_keeps_the_ledger_balanced(in_dagong, finance, sequence):
     with transaction.atomic():
         effects: dict[int, tuple[int, int]] = {}

@@ -26,6 +26,7 @@ from mutualaid.funds.permissions import (
     POST_FUND_INCOME,
     READ_FUND_BALANCES,
     READ_FUND_LEDGER,
+    RECORD_FUND_EXPENSE,
     REVERSE_FUND_ENTRY,
 )
 from mutualaid.graphql.core.connection import CountableConnection
@@ -675,6 +676,68 @@ class FundRecordInterest(FundMutation):
         )
 
 
+class FundRecordServiceFee(FundMutation):
+    """确认应付第三方专业服务机构服务费（从互助资金支付）：借 服务费支出，贷 应付服务费。"""
+
+    class Arguments:
+        scheme_year = graphene.Int(required=True)
+        amount = graphene.String(required=True)
+        payee = graphene.String(required=True, description="服务机构名称")
+        incurred_on = graphene.String(required=True, description="确认日期 YYYY-MM-DD")
+        reference = graphene.String()
+        memo = graphene.String()
+
+    class Meta:
+        permission = RECORD_FUND_EXPENSE
+        error_type = FundsError
+
+    @classmethod
+    def post(cls, actor, scheme_year, amount, payee, incurred_on, reference="", memo=""):
+        if not (payee or "").strip():
+            raise ValidationError(
+                {"payee": ValidationError("请填写服务机构", code=FundsErrorCode.REQUIRED.value)}
+            )
+        return actions.accrue_expense(
+            scheme_year,
+            expense="service_fees",
+            amount_fen=_fen(amount, "amount"),
+            payee=payee,
+            incurred_on=_date(incurred_on, "incurred_on"),
+            reference=reference or "",
+            memo=memo or "",
+            actor=actor,
+        )
+
+
+class FundPayServiceFee(FundMutation):
+    """支付服务费：借 应付服务费，贷 银行存款；不超过应付余额与银行存款。"""
+
+    class Arguments:
+        scheme_year = graphene.Int(required=True)
+        amount = graphene.String(required=True)
+        payee = graphene.String(required=True)
+        paid_on = graphene.String(required=True)
+        reference = graphene.String()
+        memo = graphene.String()
+
+    class Meta:
+        permission = RECORD_FUND_EXPENSE
+        error_type = FundsError
+
+    @classmethod
+    def post(cls, actor, scheme_year, amount, payee, paid_on, reference="", memo=""):
+        return actions.pay_payable(
+            scheme_year,
+            payable="service_fees",
+            amount_fen=_fen(amount, "amount"),
+            payee=payee,
+            paid_on=_date(paid_on, "paid_on"),
+            reference=reference or "",
+            memo=memo or "",
+            actor=actor,
+        )
+
+
 class FundReverseEntry(FundMutation):
     """冲销凭证：生成借贷方向相反的冲销凭证并记录原因；每张凭证只能冲销一次。"""
 
@@ -728,6 +791,8 @@ class FundMutations(graphene.ObjectType):
     fund_repay_advance = FundRepayAdvance.Field()
     fund_record_donation = FundRecordDonation.Field()
     fund_record_interest = FundRecordInterest.Field()
+    fund_record_service_fee = FundRecordServiceFee.Field()
+    fund_pay_service_fee = FundPayServiceFee.Field()
     fund_reverse_entry = FundReverseEntry.Field()
     fund_close_year = FundCloseYear.Field()
 
