@@ -134,7 +134,7 @@ def _check_invariants(expected_cash: int, expected_net: int):
 
 
 @settings(
-    max_examples=40,
+    max_examples=25,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
