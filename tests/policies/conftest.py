@@ -15,19 +15,25 @@ def drg_catalogue(db):
     from mutualaid.drg.models import Adrg, CatalogueVersion, Drg, Mdc
 
     def build(code: str, name: str, drg_codes) -> CatalogueVersion:
-        version = CatalogueVersion.objects.create(code=code, name=name)
-        mdcs = {
-            letter: Mdc(version=version, code=f"MDC{letter}", name=letter)
-            for letter in sorted({c[0] for c in drg_codes})
-        }
-        Mdc.objects.bulk_create(mdcs.values())
-        adrgs = {
-            prefix: Adrg(version=version, mdc=mdcs[prefix[0]], code=prefix, name=prefix)
-            for prefix in sorted({c[:3] for c in drg_codes})
-        }
-        Adrg.objects.bulk_create(adrgs.values())
+        # Another module may have imported the real catalogue already (committed rows): add only what is missing.
+        version, _ = CatalogueVersion.objects.get_or_create(code=code, defaults={"name": name})
+        missing = set(drg_codes) - set(Drg.objects.filter(version=version).values_list("code", flat=True))
+        mdcs = {m.code: m for m in Mdc.objects.filter(version=version)}
+        new_mdcs = [
+            Mdc(version=version, code=f"MDC{letter}", name=letter)
+            for letter in sorted({c[0] for c in missing})
+            if f"MDC{letter}" not in mdcs
+        ]
+        mdcs |= {m.code: m for m in Mdc.objects.bulk_create(new_mdcs)}
+        adrgs = {a.code: a for a in Adrg.objects.filter(version=version)}
+        new_adrgs = [
+            Adrg(version=version, mdc=mdcs[f"MDC{prefix[0]}"], code=prefix, name=prefix)
+            for prefix in sorted({c[:3] for c in missing})
+            if prefix not in adrgs
+        ]
+        adrgs |= {a.code: a for a in Adrg.objects.bulk_create(new_adrgs)}
         Drg.objects.bulk_create(
-            Drg(version=version, adrg=adrgs[c[:3]], code=c, name=c, split=c[3]) for c in drg_codes
+            Drg(version=version, adrg=adrgs[c[:3]], code=c, name=c, split=c[3]) for c in sorted(missing)
         )
         return version
 

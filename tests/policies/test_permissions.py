@@ -51,9 +51,9 @@ def snapshot(town) -> tuple:
 
 
 def run_matrix(people, town, call, *, allowed, succeeded):
+    before = snapshot(town)  # every role starts from here: each runs in a savepoint that is rolled back
     for who, user in people.items():
         with transaction.atomic():
-            before = snapshot(town)
             response = call(user)
             after = snapshot(town)
             if who in allowed:

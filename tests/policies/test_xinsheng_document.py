@@ -6,7 +6,7 @@ same functions other apps use (``enrolment_terms``, ``policy_for_admission``) or
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from mutualaid.policies.selectors import enrolment_terms, policy_for_admission
 from mutualaid.policies.terms import FundingSource, HardshipCategory, SpecialGroupTreatment
@@ -78,10 +78,15 @@ def test_xinsheng_join_voluntarily_by_household_and_fees_are_not_refunded(xinshe
 
 
 def test_xinsheng_enrolment_window_closes_oct_31_24h(xinsheng_policy):
+    from mutualaid.enrolment.rules import SHANGHAI, window_is_open
+
     terms = enrolment_terms(2022)
 
     assert terms.enrolment_opens == date(2022, 9, 29)  # 2022: 9月29日-10月31日24时 (standing rule 9-15)
     assert terms.enrolment_closes == date(2022, 10, 31)  # inclusive: 24:00 of this day; none after
+    assert window_is_open(terms, datetime(2022, 10, 31, 23, 59, 59, tzinfo=SHANGHAI))
+    assert not window_is_open(terms, datetime(2022, 11, 1, 0, 0, tzinfo=SHANGHAI))
+    assert not window_is_open(terms, datetime(2022, 9, 28, 23, 59, tzinfo=SHANGHAI))
 
 
 def test_xinsheng_coverage_is_nov_1_to_oct_31_next_year(xinsheng_policy):
@@ -175,3 +180,25 @@ def test_xinsheng_participation_at_least_50_percent_of_people(xinsheng_policy):
 
 def test_xinsheng_surplus_carried_over_to_next_year(xinsheng_policy):
     assert xinsheng_policy.surplus_carry_over is True
+
+
+def test_xinsheng_yearly_amounts_are_set_from_funds_and_actual_participants(in_xinsheng, drg_catalogue):
+    """三（三）：每年的病种补助定额根据当年度筹资标准和实际参加人员测算确定 — preview, then scale the draft."""
+    from decimal import Decimal
+
+    from mutualaid.policies import actions
+    from mutualaid.policies.subsidy_table import preview_cost
+
+    draft = actions.apply_preset("xinsheng-2022", None)
+    participants = 20_000
+    funds = participants * draft.fee_per_person_fen * 9 // 10  # 10% service fee
+    rates = {"ES31": Decimal("6"), "BR21": Decimal("3"), "FM19": Decimal("1"), "RE11": Decimal("2")}
+
+    before = preview_cost(draft.subsidy_rows(), participants, rates)
+    actions.scale_subsidy_table(draft, Decimal(funds) / before.total_fen, None)
+    after = preview_cost(draft.subsidy_rows(), participants, rates)
+
+    assert before.total_fen > funds
+    # amounts are whole yuan: each expected stay is off by at most half a yuan
+    assert abs(after.total_fen - funds) <= after.expected_admissions * 50
+    assert all(300 * YUAN <= row.amount_fen <= 50000 * YUAN for row in draft.subsidy_rows())
