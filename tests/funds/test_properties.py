@@ -136,6 +136,7 @@ def _check_invariants(expected_cash: int, expected_net: int):
 @settings(
     max_examples=25,
     deadline=None,
+    database=None,  # no example database in the shared tree
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(st.lists(operations, min_size=1, max_size=12))
