@@ -152,7 +152,14 @@ def update_draft(policy: PolicyVersion, actor, **changes) -> PolicyVersion:
         raise _error(sorted(unknown)[0], Code.INVALID, f"不可修改的字段：{', '.join(sorted(unknown))}")
     if policy.version == 1 and ({"effective_from", "amendment_reason"} & set(changes)):
         raise _error("effectiveFrom", Code.INVALID, "第 1 版适用于整个互助年度，无需生效日期和修订原因")
-    cleaned = {name: _check_scalar(name, SCALAR_FIELDS[name], value) for name, value in changes.items()}
+    cleaned, problems = {}, {}
+    for name, value in changes.items():  # report every bad field at once
+        try:
+            cleaned[name] = _check_scalar(name, SCALAR_FIELDS[name], value)
+        except ValidationError as exc:
+            problems.update(exc.error_dict)
+    if problems:
+        raise ValidationError(problems)
     for name, value in cleaned.items():
         setattr(policy, name, value if value is not None or name != "amendment_reason" else "")
     _undefault(policy, cleaned)

@@ -273,3 +273,18 @@ def test_the_database_lets_drafts_change(in_xinsheng, drg_catalogue):
         )
         cursor.execute("DELETE FROM policies_subsidyentry WHERE policy_id = %s", [draft.pk])
         cursor.execute("DELETE FROM policies_policyversion WHERE id = %s", [draft.pk])
+
+
+def test_update_reports_every_bad_field_at_once(in_dagong):
+    draft = actions.create_draft(2025, None)
+
+    with pytest.raises(ValidationError) as raised:
+        actions.update_draft(
+            draft, None, fee_per_person_fen=-1, review_working_days=0, target_village_share_bp=0
+        )
+
+    assert codes(raised.value) == {
+        ("feePerPerson", "not_positive"),
+        ("reviewWorkingDays", "out_of_range"),
+        ("targetVillageShareBp", "out_of_range"),
+    }

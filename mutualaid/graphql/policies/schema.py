@@ -701,24 +701,26 @@ def draft_changes(data: dict, clear_fields=()) -> dict:
 
     A null or absent input field is left unchanged; optional parameters are emptied through ``clearFields``.
     """
-    changes = {}
+    changes, problems = {}, {}
     for field in clear_fields or ():
         if field not in CLEARABLE:
-            raise ValidationError({"clearFields": ValidationError(f"此项不能清空：{field}", code="invalid")})
-        changes[CLEARABLE[field]] = None
+            problems["clearFields"] = [ValidationError(f"此项不能清空：{field}", code="invalid")]
+        else:
+            changes[CLEARABLE[field]] = None
     for name, value in data.items():
         if value is None:
             continue
         if name in MONEY_INPUTS:
-            changes[MONEY_INPUTS[name]] = (
-                None
-                if value is None
-                else yuan_to_fen(value, field=_to_camel(name), allow_zero=False, code="invalid_amount")
-            )
+            try:
+                changes[MONEY_INPUTS[name]] = yuan_to_fen(value, field=_to_camel(name), allow_zero=False)
+            except ValidationError as exc:
+                problems.update(exc.error_dict)
         elif name == "excluded_causes":
-            changes[name] = None if value is None else [_value(v) for v in value]
+            changes[name] = [_value(v) for v in value]
         else:
             changes[name] = _value(value)
+    if problems:
+        raise ValidationError(problems)
     return changes
 
 
