@@ -271,3 +271,18 @@ def test_future_dates_are_refused(in_dagong, finance):
             this_year, amount_fen=100, received_on=date(this_year + 1, 1, 1), actor=finance
         )
     assert _codes(caught.value) == {"received_on": ["invalid_date"]}
+
+
+def test_a_reversed_donation_frees_its_receipt_number(in_dagong, finance):
+    from mutualaid.funds.postings import reverse_entry
+
+    args = {"source": "enterprise", "donor_name": "海安某某纺织有限公司", "receipt_number": "苏财捐 0003"}
+    wrong = actions.record_donation(
+        2022, amount_fen=5_000_00, received_on=date(2022, 8, 2), actor=finance, **args
+    )
+    reverse_entry(wrong.id, reason="金额录错，应为 50,000 元", actor=finance)
+    right = actions.record_donation(
+        2022, amount_fen=50_000_00, received_on=date(2022, 8, 2), actor=finance, **args
+    )
+    assert right.receipt_number == wrong.receipt_number
+    assert balance_of(2022, "income:enterprise") == 50_000_00
