@@ -218,13 +218,18 @@ def check_rows(rows: Iterable[SubsidyRow]) -> list[RowError]:
 # --- writing --------------------------------------------------------------------------------------------------------
 
 
+def _safe_text(text: str) -> str:
+    """A name that a spreadsheet would run as a formula (=, +, -, @) is written as text."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
 def export_csv(rows: Iterable[SubsidyRow]) -> bytes:
     """UTF-8 with BOM, so that Excel on a town office PC opens the Chinese header correctly."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(HEADER)
     for row in rows:
-        writer.writerow([row.drg_code, row.drg_name, fen_to_yuan(row.amount_fen)])
+        writer.writerow([row.drg_code, _safe_text(row.drg_name), fen_to_yuan(row.amount_fen)])
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -235,8 +240,8 @@ def export_xlsx(rows: Iterable[SubsidyRow]) -> bytes:
     sheet = workbook.create_sheet("病种补助定额")
     sheet.append(list(HEADER))
     for row in rows:
-        # As text: a yuan string keeps exact fen (no binary floats in the file).
-        sheet.append([row.drg_code, row.drg_name, fen_to_yuan(row.amount_fen)])
+        # A Decimal is written as its exact digits (a number cell Excel can sum), never through a binary float.
+        sheet.append([row.drg_code, _safe_text(row.drg_name), Decimal(row.amount_fen) / 100])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -196,3 +196,11 @@ def test_cost_preview_rounds_to_the_fen():
     preview = tables.preview_cost([SubsidyRow("ES31", 333_33)], 7, {"ES31": Decimal("1")})
 
     assert preview.total_fen == 233  # 0.007 stays × 333.33 yuan = 2.33331 yuan
+
+
+def test_downloads_never_carry_spreadsheet_formulas():
+    rows = [SubsidyRow("ES31", 2500_00, '=HYPERLINK("http://x")')]
+
+    assert b"'=HYPERLINK" in tables.export_csv(rows)
+    (back,) = tables.parse_file("t.xlsx", tables.export_xlsx(rows))
+    assert back.drg_name == '\'=HYPERLINK("http://x")'
