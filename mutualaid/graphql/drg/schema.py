@@ -10,13 +10,13 @@ range scan); anything else (Chinese) is a name substring. ``nameContains`` force
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 
 import graphene
 from django.db.models import Count
 from graphene_django import DjangoConnectionField, DjangoObjectType
 
+from mutualaid.drg import selectors
 from mutualaid.drg.models import (
     Adrg,
     CatalogueVersion,
@@ -39,8 +39,6 @@ from mutualaid.platform.money import fen_to_yuan
 DrgSplitEnum = graphene.Enum.from_enum(Split, name="DrgSplit")
 IcdKindEnum = graphene.Enum.from_enum(ListKind, name="IcdKind")
 
-_CODE_LIKE = re.compile(r"^[A-Za-z0-9.+*]+$")
-
 
 def platform_target(info, *args, **kwargs) -> Target:
     return Target.platform()
@@ -51,19 +49,6 @@ def _readable(queryset, info):
     if has_permission(info.context.user, READ_CATALOGUE, Target.platform()):
         return queryset
     return queryset.none()
-
-
-def search_filter(queryset, search: str | None, name_contains: str | None = None):
-    search = (search or "").strip()
-    if search:
-        if _CODE_LIKE.match(search):
-            queryset = queryset.filter(code__istartswith=search)
-        else:
-            queryset = queryset.filter(name__contains=search)
-    name_contains = (name_contains or "").strip()
-    if name_contains:
-        queryset = queryset.filter(name__contains=name_contains)
-    return queryset
 
 
 def _value(item):
@@ -330,10 +315,6 @@ class DrgCityWeightType(DjangoObjectType):
         return loader.load(weight.pk)
 
 
-def _version(code: str | None):
-    return CatalogueVersion.objects.filter(code=code).first() if code else None
-
-
 class DrgQueries(graphene.ObjectType):
     drg_catalogue_versions = DjangoConnectionField(DrgCatalogueVersionType, description="DRG 分组方案版本")
     drg_catalogue_version = graphene.Field(DrgCatalogueVersionType, code=graphene.String(required=True))
@@ -382,22 +363,19 @@ class DrgQueries(graphene.ObjectType):
 
     @permission_required(READ_CATALOGUE, platform_target)
     def resolve_drg_catalogue_versions(root, info, **kwargs):
-        return CatalogueVersion.objects.order_by("code")
+        return selectors.catalogue_versions()
 
     @permission_required(READ_CATALOGUE, platform_target)
     def resolve_drg_catalogue_version(root, info, code):
-        return _version(code)
+        return selectors.catalogue_versions().filter(code=code).first()
 
     @permission_required(READ_CATALOGUE, platform_target)
     def resolve_drg_mdcs(root, info, version, search=None, **kwargs):
-        return search_filter(Mdc.objects.filter(version__code=version), search).order_by("code")
+        return selectors.mdcs(version, search=search)
 
     @permission_required(READ_CATALOGUE, platform_target)
     def resolve_drg_adrgs(root, info, version, mdc_code=None, search=None, name_contains=None, **kwargs):
-        queryset = Adrg.objects.filter(version__code=version)
-        if mdc_code:
-            queryset = queryset.filter(mdc__code=mdc_code.strip().upper())
-        return search_filter(queryset, search, name_contains).order_by("code")
+        return selectors.adrgs(version, mdc_code=mdc_code, search=search, name_contains=name_contains)
 
     @permission_required(READ_CATALOGUE, platform_target)
     def resolve_drgs(
@@ -411,46 +389,27 @@ class DrgQueries(graphene.ObjectType):
         name_contains=None,
         **kwargs,
     ):
-        queryset = Drg.objects.filter(version__code=version)
-        if mdc_code:
-            queryset = queryset.filter(adrg__mdc__code=mdc_code.strip().upper())
-        if adrg_code:
-            queryset = queryset.filter(adrg__code=adrg_code.strip().upper())
-        if split is not None:
-            queryset = queryset.filter(split=_value(split))
-        return search_filter(queryset, search, name_contains).order_by("code")
+        return selectors.drgs(
+            version,
+            mdc_code=mdc_code,
+            adrg_code=adrg_code,
+            split=_value(split),
+            search=search,
+            name_contains=name_contains,
+        )
 
     @permission_required(READ_CATALOGUE, platform_target)
     def resolve_drg(root, info, version, code):
-        return Drg.objects.filter(version__code=version, code=code.strip().upper()).first()
+        return selectors.drg(version, code)
 
     @permission_required(READ_CATALOGUE, platform_target)
     def resolve_icd_codes(root, info, kind=None, search=None, name_contains=None, grey=None, **kwargs):
-        queryset = IcdCode.objects.all()
-        if kind is not None:
-            queryset = queryset.filter(kind=_value(kind))
-        if grey is not None:
-            queryset = queryset.filter(grey=grey)
-        return search_filter(queryset, search, name_contains).order_by("kind", "code")
+        return selectors.icd_codes(kind=_value(kind), search=search, name_contains=name_contains, grey=grey)
 
     @permission_required(READ_CATALOGUE, platform_target)
     def resolve_drg_city_weight_tables(root, info, city=None, year=None, version=None, **kwargs):
-        queryset = CityWeightTable.objects.all()
-        if city:
-            queryset = queryset.filter(city=city.strip())
-        if year:
-            queryset = queryset.filter(year=year)
-        if version:
-            queryset = queryset.filter(version__code=version)
-        return queryset.order_by("city", "-year", "version_id")
+        return selectors.city_weight_tables(city=city, year=year, version=version)
 
     @permission_required(READ_CATALOGUE, platform_target)
     def resolve_drg_city_weights(root, info, drg_code, version=None, city=None, year=None, **kwargs):
-        queryset = CityDrgWeight.objects.filter(drg_code=drg_code.strip().upper())
-        if version:
-            queryset = queryset.filter(table__version__code=version)
-        if city:
-            queryset = queryset.filter(table__city=city.strip())
-        if year:
-            queryset = queryset.filter(table__year=year)
-        return queryset.order_by("table__city", "-table__year", "table__version_id")
+        return selectors.city_weights(drg_code, version=version, city=city, year=year)
