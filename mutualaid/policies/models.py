@@ -233,6 +233,11 @@ class PolicyVersion(models.Model):
         )
 
     def to_enrolment_terms(self) -> EnrolmentTerms:
+        """The contract enrolment reads; only a publishable version (every date set) has terms."""
+        snapshot, opens, closes = self.register_snapshot_date, self.enrolment_opens, self.enrolment_closes
+        start, end = self.coverage_start, self.coverage_end
+        if snapshot is None or opens is None or closes is None or start is None or end is None:
+            raise ValueError(f"政策版本 {self.pk} 缺少日期，不能作为参加条件")
         return EnrolmentTerms(
             policy_id=self.pk,
             version=self.version,
@@ -240,11 +245,11 @@ class PolicyVersion(models.Model):
             fee_per_person_fen=self.fee_per_person_fen or 0,
             funding_shares=self.funding_share_values(),
             special_groups=self.special_group_values(),
-            register_snapshot_date=self.register_snapshot_date,
-            enrolment_opens=self.enrolment_opens,
-            enrolment_closes=self.enrolment_closes,
-            coverage_start=self.coverage_start,
-            coverage_end=self.coverage_end,
+            register_snapshot_date=snapshot,
+            enrolment_opens=opens,
+            enrolment_closes=closes,
+            coverage_start=start,
+            coverage_end=end,
             target_village_share_bp=self.target_village_share_bp,
             target_household_share_bp=self.target_household_share_bp,
             target_person_share_bp=self.target_person_share_bp,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 import graphene
 from django.core.exceptions import ValidationError
@@ -701,7 +702,8 @@ def draft_changes(data: dict, clear_fields=()) -> dict:
 
     A null or absent input field is left unchanged; optional parameters are emptied through ``clearFields``.
     """
-    changes, problems = {}, {}
+    changes: dict[str, Any] = {}
+    problems: dict[str, Any] = {}
     for field in clear_fields or ():
         if field not in CLEARABLE:
             problems["clearFields"] = [ValidationError(f"此项不能清空：{field}", code="invalid")]
