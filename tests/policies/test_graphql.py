@@ -423,3 +423,26 @@ def test_optional_parameters_are_cleared_explicitly_and_nulls_change_nothing(peo
         "errors": [],
     }
     assert refused["errors"] == [{"field": "clearFields", "code": "INVALID"}]
+
+
+def test_subsidy_table_page_costs_the_same_queries_for_5_and_30_rows(people, dagong_policy, dagong):
+    import json
+
+    from django.test import Client
+
+    client = Client()
+    client.force_login(people["firm_reviewer"])
+
+    def count(first: int) -> tuple[int, int]:
+        query = "query($id: ID!, $n: Int) { subsidyTable(policyId: $id, first: $n) { totalCount edges { node { drgCode drgName amount } } } }"
+        body = json.dumps({"query": query, "variables": {"id": gid(dagong_policy), "n": first}})
+        with CaptureQueriesContext(connection) as captured:
+            data = client.post(f"/t/{dagong.code}/graphql/", body, content_type="application/json").json()
+        assert "errors" not in data, data
+        return len(captured), len(data["data"]["subsidyTable"]["edges"])
+
+    few, shown_few = count(5)
+    many, shown_many = count(30)
+
+    assert (shown_few, shown_many) == (5, 30)
+    assert few == many
