@@ -101,7 +101,6 @@ class Member(models.Model):
     class Meta:
         ordering = ["household_id", "id"]
         verbose_name = "家庭成员"
-        indexes = [models.Index(fields=["household", "status"], name="member_household_status")]
 
     def __str__(self) -> str:
         return f"{self.household_id}/{self.pk}"

@@ -77,7 +77,7 @@ def eligible_members(terms: EnrolmentTerms):
 
 
 def participation(terms: EnrolmentTerms, *, by_village: bool = False) -> Participation:
-    """Four aggregate queries (seven with ``by_village``), independent of the number of villages."""
+    """Four aggregate queries (eight with ``by_village``), independent of the number of villages."""
     year = terms.scheme_year
     joined = Q(household__village__joined=True)
     villages = Village.objects.aggregate(total=Count("id"), joined=Count("id", filter=Q(joined=True)))

@@ -31,7 +31,10 @@ MANAGE_VILLAGES = Rule("manage_villages", Role.TOWN_ADMIN)
 RECORD_VILLAGE_DECISION = Rule("record_village_decision", Role.TOWN_ADMIN, Role.VILLAGE_COORDINATOR)
 
 # Households and members (the roster).
+# Members: service-firm reviewers see what claims need (name masked, insurance type, register and enrolment
+# status); households, enrolments and money are for the town and the village only.
 READ_ROSTER = Rule("read_roster", Role.TOWN_ADMIN, Role.VILLAGE_COORDINATOR, Role.FIRM_REVIEWER)
+READ_HOUSEHOLDS = Rule("read_households", Role.TOWN_ADMIN, Role.VILLAGE_COORDINATOR)
 MANAGE_ROSTER = Rule("manage_roster", Role.TOWN_ADMIN, Role.VILLAGE_COORDINATOR)
 # Unmasked ID and phone numbers: the town admin, the coordinator of the member's village.
 READ_PERSONAL_DATA = Rule("read_personal_data", Role.TOWN_ADMIN, Role.VILLAGE_COORDINATOR)
@@ -39,9 +42,7 @@ IMPORT_ROSTER = Rule("import_roster", Role.TOWN_ADMIN, Role.VILLAGE_COORDINATOR)
 
 # Enrolment and money.
 ENROL_HOUSEHOLDS = Rule("enrol_households", Role.TOWN_ADMIN, Role.VILLAGE_COORDINATOR)
-READ_ENROLMENT = Rule(
-    "read_enrolment", Role.TOWN_ADMIN, Role.VILLAGE_COORDINATOR, Role.TOWN_FINANCE, Role.FIRM_REVIEWER
-)
+READ_ENROLMENT = Rule("read_enrolment", Role.TOWN_ADMIN, Role.VILLAGE_COORDINATOR, Role.TOWN_FINANCE)
 RECORD_CONTRIBUTION = Rule("record_contribution", Role.TOWN_ADMIN, Role.VILLAGE_COORDINATOR)
 READ_CONTRIBUTIONS = Rule("read_contributions", Role.TOWN_ADMIN, Role.TOWN_FINANCE, Role.VILLAGE_COORDINATOR)
 REVERSE_CONTRIBUTION = Rule("reverse_contribution", Role.TOWN_ADMIN, Role.TOWN_FINANCE)

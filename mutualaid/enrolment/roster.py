@@ -13,7 +13,9 @@ import codecs
 import csv
 import io
 import os
+import queue
 import tempfile
+import threading
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -26,7 +28,7 @@ from django.utils import timezone
 
 from mutualaid.enrolment import fields, sealing
 from mutualaid.enrolment.error_codes import EnrolmentErrorCode as Code
-from mutualaid.enrolment.models import Household, ImportJob, ImportStatus, Member, Village
+from mutualaid.enrolment.models import ImportJob, ImportStatus, Village
 from mutualaid.platform import idnumbers
 from mutualaid.platform.audit.actions import record_event
 from mutualaid.platform.crypto import mask_phone
@@ -189,7 +191,7 @@ def check_file(path: str, file_format: str) -> None:
 # --- validation --------------------------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class RowData:
     line: int
     household_number: str
@@ -210,6 +212,8 @@ class RowData:
 
 
 def _text(value) -> str:
+    if value.__class__ is str:
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -218,51 +222,81 @@ def _text(value) -> str:
 
 
 class RowValidator:
-    def __init__(self, villages: dict[str, int], allowed_village: str | None, today: date):
+    """Validates rows one by one. Values that repeat down a roster (relations, insurance types, categories,
+    dates) are parsed once per import and cached."""
+
+    def __init__(
+        self, villages: dict[str, int], allowed_village: str | None, today: date, keys: list[str | None]
+    ):
         self.villages, self.allowed_village, self.today = villages, allowed_village, today
         self.seen_ids: dict[str, int] = {}  # id hash → first line
         self.household_villages: dict[str, str] = {}
+        self.index = {key: i for i, key in enumerate(keys) if key}
+        self._caches: dict[str, dict] = {
+            "relation": {},
+            "insurance_type": {},
+            "hardship": {},
+            "registered_on": {},
+        }
+        self._parsers = {
+            "relation": fields.relation,
+            "insurance_type": fields.insurance,
+            "hardship": lambda v: sorted(fields.hardship(v)),
+            "registered_on": lambda v: fields.a_date(v, today=today, label="户籍登记日期"),
+        }
 
-    def validate(self, line: int, values: dict) -> RowData | str:
-        problems: list[str] = []
+    def _value(self, values: list, key: str):
+        i = self.index.get(key)
+        return values[i] if i is not None and i < len(values) else None
 
-        def take(key, parser, **kwargs):
+    def _parsed(self, values: list, key: str, problems: list[str]):
+        raw = self._value(values, key)
+        cache = self._caches[key]
+        try:
+            ok, result = cache[raw]
+        except KeyError:
             try:
-                return parser(values.get(key), **kwargs)
+                ok, result = True, self._parsers[key](raw)
             except fields.FieldProblem as problem:
-                problems.append(problem.message)
-                return None
+                ok, result = False, problem.message
+            cache[raw] = (ok, result)  # cell values are str, numbers or dates: hashable
+        if ok:
+            return result
+        problems.append(result)
+        return None
 
-        number = _text(values.get("household_number"))
+    def validate(self, line: int, values: list) -> RowData | str:
+        problems: list[str] = []
+        number = _text(self._value(values, "household_number"))
         if not number:
             problems.append("请填写户号")
         elif len(number) > 32:
             problems.append("户号不超过 32 个字符")
-        village_code = _text(values.get("village_code"))
+        village_code = _text(self._value(values, "village_code"))
         village_id = self.villages.get(village_code)
         if village_id is None:
             problems.append(f"村代码“{village_code}”不是本镇的村" if village_code else "请填写村代码")
         elif self.allowed_village and village_code != self.allowed_village:
             problems.append(f"只能导入本村（{self.allowed_village}）的成员")
-        name = _text(values.get("name"))
+        name = _text(self._value(values, "name"))
         if not name:
             problems.append("请填写姓名")
         elif len(name) > 64:
             problems.append("姓名过长")
-        id_text = _text(values.get("id_number")).upper()
+        id_text = _text(self._value(values, "id_number")).upper()
         found = idnumbers.problem(id_text, self.today)
         if found is not None:
             problems.append(found[1])
-        phone_text = _text(values.get("phone"))
-        phone = ""
-        if phone_text:
-            phone = phone_text.replace(" ", "").replace("-", "").removeprefix("+86")
+        phone = _text(self._value(values, "phone"))
+        if phone:
+            if not (len(phone) == 11 and phone.isdigit()):
+                phone = phone.replace(" ", "").replace("-", "").removeprefix("+86")
             if not (len(phone) == 11 and phone.isdigit() and phone[0] == "1" and phone[1] in "3456789"):
                 problems.append("手机号码格式不正确（应为 11 位手机号）")
-        relation = take("relation", fields.relation)
-        insurance = take("insurance_type", fields.insurance)
-        hardship = take("hardship", fields.hardship)
-        registered = take("registered_on", fields.a_date, today=self.today, label="户籍登记日期")
+        relation = self._parsed(values, "relation", problems)
+        insurance = self._parsed(values, "insurance_type", problems)
+        hardship = self._parsed(values, "hardship", problems)
+        registered = self._parsed(values, "registered_on", problems)
         id_hash = ""
         if found is None:
             id_hash = sealing.lookup_hash(id_text)
@@ -278,22 +312,22 @@ class RowValidator:
         if problems:
             return "；".join(problems)
         return RowData(
-            line=line,
-            household_number=number,
-            village_id=village_id,
-            village_code=village_code,
-            name=name,
-            id_number=id_text,
-            id_hash=id_hash,
-            sex="M" if int(id_text[16]) % 2 else "F",
-            birth_date=date(int(id_text[6:10]), int(id_text[10:12]), int(id_text[12:14])),
-            relation=relation,
-            phone=phone,
-            phone_hash=sealing.lookup_hash(phone) if phone else "",
-            insurance_type=insurance,
-            hardship=sorted(hardship),
-            registered_on=registered,
-            address=_text(values.get("address"))[:200],
+            line,
+            number,
+            village_id,
+            village_code,
+            name,
+            id_text,
+            id_hash,
+            "M" if int(id_text[16]) % 2 else "F",
+            date(int(id_text[6:10]), int(id_text[10:12]), int(id_text[12:14])),
+            relation,
+            phone,
+            sealing.lookup_hash(phone) if phone else "",
+            insurance,
+            hardship,
+            registered,
+            _text(self._value(values, "address"))[:200],
         )
 
 
@@ -312,184 +346,178 @@ class Counts:
 
 
 _MEMBER_COLUMNS = (
-    "household_id", "name", "id_number_encrypted", "id_hash", "id_masked", "sex", "birth_date", "relation",
-    "phone_encrypted", "phone_hash", "phone_masked", "insurance_type", "hardship_categories", "registered_on",
+    "name", "id_number_encrypted", "id_hash", "id_masked", "sex", "birth_date", "relation", "phone_encrypted",
+    "phone_hash", "phone_masked", "insurance_type", "hardship_categories", "registered_on",
 )  # fmt: skip
-_TEMP = "roster_import_member"
+_TEMP = "roster_import_row"
+# What makes a member "changed" on re-import (the encrypted tokens differ on every encryption: compared by hash).
+_COMPARED = (
+    "household_id",
+    "name",
+    "relation",
+    "phone_hash",
+    "insurance_type",
+    "hardship_categories",
+    "registered_on",
+)
 
 
 def _ensure_temp_table(cursor) -> None:
     cursor.execute(
         f"CREATE TEMP TABLE IF NOT EXISTS {_TEMP} ("
-        "household_id bigint, name varchar(64), id_number_encrypted text, id_hash varchar(64), id_masked varchar(18),"
-        " sex varchar(1), birth_date date, relation varchar(16), phone_encrypted text, phone_hash varchar(64),"
-        " phone_masked varchar(11), insurance_type varchar(16), hardship_categories varchar(32)[], registered_on date)"
+        "household_number varchar(32), village_id bigint, address varchar(200), name varchar(64),"
+        " id_number_encrypted text, id_hash varchar(64), id_masked varchar(18), sex varchar(1), birth_date date,"
+        " relation varchar(16), phone_encrypted text, phone_hash varchar(64), phone_masked varchar(11),"
+        " insurance_type varchar(16), hardship_categories varchar(32)[], registered_on date)"
     )
     cursor.execute(f"TRUNCATE {_TEMP}")
 
 
-def _households(rows: list[RowData], counts: Counts) -> dict[str, int]:
-    """Ids of the batch's households, creating new ones and moving or re-addressing changed ones."""
-    wanted: dict[str, RowData] = {}
-    for row in rows:
-        wanted.setdefault(row.household_number, row)
-        if row.address and not wanted[row.household_number].address:
-            wanted[row.household_number] = row
-    existing = {
-        h.number: h
-        for h in Household.objects.filter(number__in=list(wanted)).only(
-            "id", "number", "village_id", "address"
-        )
-    }
-    ids = {number: h.pk for number, h in existing.items()}
-    changed = []
-    for number, h in existing.items():
-        row = wanted[number]
-        if h.village_id != row.village_id or (row.address and row.address != h.address):
-            h.village_id = row.village_id
-            h.address = row.address or h.address
-            changed.append(h)
-    if changed:
-        Household.objects.bulk_update(changed, ["village_id", "address"])
-    new = [
-        Household(number=number, village_id=row.village_id, address=row.address)
-        for number, row in wanted.items()
-        if number not in existing
-    ]
-    if new:
-        for household in Household.objects.bulk_create(new):
-            ids[household.number] = household.pk
-        counts.households_created += len(new)
-    return ids
-
-
-def _write_batch(rows: list[RowData], allowed_village: str | None, counts: Counts, report) -> None:
-    if not rows:
-        return
-    # Members already on file (by ID hash), with their village, to tell new / changed / unchanged rows apart.
-    existing = {
-        m["id_hash"]: m
-        for m in Member.objects.filter(id_hash__in=[r.id_hash for r in rows]).values(
-            "id_hash", "household_id", "household__number", "household__village__code", "name", "relation",
-            "phone_hash", "insurance_type", "hardship_categories", "registered_on", "id_number_encrypted",
-            "phone_encrypted", "phone_masked",
-        )
-    }  # fmt: skip
-    if allowed_village:
-        # A coordinator may neither take members nor households from another village.
-        elsewhere = set(
-            Household.objects.filter(number__in={r.household_number for r in rows})
-            .exclude(village__code=allowed_village)
-            .values_list("number", flat=True)
-        )
-        kept = []
-        for row in rows:
-            found = existing.get(row.id_hash)
-            if found and found["household__village__code"] != allowed_village:
-                report(row.line, "该身份证号已在本镇其他村登记，请联系镇农业服务中心")
-            elif row.household_number in elsewhere:
-                report(row.line, f"户号 {row.household_number} 属于本镇其他村，请联系镇农业服务中心")
-            else:
-                kept.append(row)
-                continue
-            counts.errors += 1
-        rows = kept
-        if not rows:
-            return
-    household_ids = _households(rows, counts)
-    new_rows, changed_rows = [], []
-    for row in rows:
-        found = existing.get(row.id_hash)
-        if found is None:
-            new_rows.append(row)
-        elif (
-            found["household_id"] != household_ids[row.household_number]
-            or found["name"] != row.name
-            or found["relation"] != row.relation
-            or found["phone_hash"] != row.phone_hash
-            or found["insurance_type"] != row.insurance_type
-            or sorted(found["hardship_categories"]) != row.hardship
-            or found["registered_on"] != row.registered_on
-        ):
-            changed_rows.append(row)
-        else:
-            counts.unchanged += 1
-    if not new_rows and not changed_rows:
-        return
-    # Encrypt only what is new: ID numbers of new members, phone numbers that changed.
-    id_tokens = dict(
-        zip(
-            (r.id_hash for r in new_rows),
-            sealing.encrypt_many([r.id_number for r in new_rows]),
-            strict=True,
-        )
+def _refuse_other_villages(cursor, rows: list[RowData], allowed_village: str, counts: Counts, report) -> list:
+    """A coordinator may neither take members nor households from another village."""
+    cursor.execute(
+        "SELECT m.id_hash FROM enrolment_member m JOIN enrolment_household h ON h.id = m.household_id"
+        " JOIN enrolment_village v ON v.id = h.village_id WHERE m.id_hash = ANY(%s::varchar[]) AND v.code <> %s",
+        [[r.id_hash for r in rows], allowed_village],
     )
-    phones_to_seal = [
-        r
-        for r in (*new_rows, *changed_rows)
-        if r.phone and (existing.get(r.id_hash) or {}).get("phone_hash") != r.phone_hash
-    ]
+    members_elsewhere = {found[0] for found in cursor.fetchall()}
+    cursor.execute(
+        "SELECT h.number FROM enrolment_household h JOIN enrolment_village v ON v.id = h.village_id"
+        " WHERE h.number = ANY(%s::varchar[]) AND v.code <> %s",
+        [list({r.household_number for r in rows}), allowed_village],
+    )
+    households_elsewhere = {found[0] for found in cursor.fetchall()}
+    kept = []
+    for row in rows:
+        if row.id_hash in members_elsewhere:
+            report(row.line, "该身份证号已在本镇其他村登记，请联系镇农业服务中心")
+        elif row.household_number in households_elsewhere:
+            report(row.line, f"户号 {row.household_number} 属于本镇其他村，请联系镇农业服务中心")
+        else:
+            kept.append(row)
+            continue
+        counts.errors += 1
+    return kept
+
+
+@dataclass
+class Batch:
+    """Validated rows of one batch, sealed and rendered as COPY lines off the database thread."""
+
+    rows: list[RowData]
+    lines: list[str]  # one csv line a row, for COPY
+    errors: list[tuple[int, list, str]]  # rows refused by validation: line, values, message
+    raw: dict[int, list]  # values by line, kept for a coordinator's import (refusals found in the database)
+    rows_done: int
+
+
+class _Lines(list):
+    write = list.append  # a csv.writer target collecting one string a row
+
+
+def seal_batch(rows: list[RowData]) -> list[str]:
+    """Encrypt and render rows as COPY csv lines (pure CPU: runs in the reader thread)."""
+    id_tokens = sealing.encrypt_many([r.id_number for r in rows])
+    phone_rows = [n for n, r in enumerate(rows) if r.phone]
     phone_tokens = dict(
-        zip(
-            (r.id_hash for r in phones_to_seal),
-            sealing.encrypt_many([r.phone for r in phones_to_seal]),
-            strict=True,
-        )
+        zip(phone_rows, sealing.encrypt_many([rows[n].phone for n in phone_rows]), strict=True)
     )
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for row in (*new_rows, *changed_rows):
-        found = existing.get(row.id_hash)
-        id_token = id_tokens.get(row.id_hash) or found["id_number_encrypted"]
-        if not row.phone:
-            phone_token, phone_masked = "", ""
-        elif row.id_hash in phone_tokens:
-            phone_token, phone_masked = phone_tokens[row.id_hash], mask_phone(row.phone)
-        else:
-            phone_token, phone_masked = found["phone_encrypted"], found["phone_masked"]
+    lines = _Lines()
+    writer = csv.writer(lines)
+    for n, row in enumerate(rows):
         writer.writerow(
             (
-                household_ids[row.household_number],
+                row.household_number,
+                row.village_id,
+                row.address,
                 row.name,
-                id_token,
+                id_tokens[n],
                 row.id_hash,
                 idnumbers.mask(row.id_number),
                 row.sex,
                 row.birth_date.isoformat(),
                 row.relation,
-                phone_token,
+                phone_tokens.get(n, ""),
                 row.phone_hash,
-                phone_masked,
+                mask_phone(row.phone) if row.phone else "",
                 row.insurance_type,
                 "{" + ",".join(row.hardship) + "}",
                 row.registered_on.isoformat(),
             )
         )
-    buffer.seek(0)
+    return lines
+
+
+def _write_batch(batch: Batch, allowed_village: str | None, counts: Counts, report) -> None:
+    rows, lines = batch.rows, batch.lines
+    if not rows:
+        return
+    with connection.cursor() as cursor:
+        if allowed_village:
+            kept = _refuse_other_villages(cursor, rows, allowed_village, counts, report)
+            if len(kept) < len(rows):
+                keep = {id(r) for r in kept}
+                lines = [line for row, line in zip(rows, lines, strict=True) if id(row) in keep]
+                rows = kept
+            if not rows:
+                return
+        _upsert(cursor, rows, lines, counts)
+
+
+def _upsert(cursor, rows: list[RowData], lines: list[str], counts: Counts) -> None:
+    """One COPY and three set-based statements a batch: households, members, heads.
+
+    Every row is sealed (batch encryption costs less than looking the rows up first); the member upsert updates
+    a row only when a compared field differs, so an unchanged member keeps its tokens and ``updated_at``, and an
+    unchanged phone number keeps its token."""
+    _ensure_temp_table(cursor)
+    cursor.copy_expert(f"COPY {_TEMP} FROM STDIN WITH (FORMAT csv, NULL '\\N')", io.StringIO("".join(lines)))
+    cursor.execute(
+        "INSERT INTO enrolment_household (number, village_id, address, created_at)"
+        f" SELECT DISTINCT ON (household_number) household_number, village_id, address, now() FROM {_TEMP}"
+        " ORDER BY household_number, (address = '')"
+        " ON CONFLICT (number) DO UPDATE SET village_id = EXCLUDED.village_id,"
+        " address = CASE WHEN EXCLUDED.address <> '' THEN EXCLUDED.address ELSE enrolment_household.address END"
+        " WHERE enrolment_household.village_id <> EXCLUDED.village_id"
+        " OR (EXCLUDED.address <> '' AND EXCLUDED.address <> enrolment_household.address)"
+        " RETURNING (xmax = 0)"
+    )
+    counts.households_created += sum(1 for (inserted,) in cursor.fetchall() if inserted)
     columns = ", ".join(_MEMBER_COLUMNS)
+    keep_token = "CASE WHEN EXCLUDED.phone_hash = m.phone_hash THEN m.{0} ELSE EXCLUDED.{0} END"
     updates = ", ".join(
-        f"{c} = EXCLUDED.{c}"
-        for c in _MEMBER_COLUMNS
+        f"{c} = {keep_token.format(c)}" if c in ("phone_encrypted", "phone_masked") else f"{c} = EXCLUDED.{c}"
+        for c in ("household_id", *_MEMBER_COLUMNS)
         if c not in ("id_hash", "id_number_encrypted", "id_masked")
     )
-    with connection.cursor() as cursor:
-        _ensure_temp_table(cursor)
-        cursor.copy_expert(f"COPY {_TEMP} ({columns}) FROM STDIN WITH (FORMAT csv, NULL '\\N')", buffer)
+    compared = ", ".join(f"m.{c}" for c in _COMPARED), ", ".join(f"EXCLUDED.{c}" for c in _COMPARED)
+    cursor.execute(
+        f"INSERT INTO enrolment_member AS m (household_id, {columns}, status, created_at, updated_at)"
+        f" SELECT h.id, {', '.join(f't.{c}' for c in _MEMBER_COLUMNS)}, 'active', now(), now()"
+        f" FROM {_TEMP} t JOIN enrolment_household h ON h.number = t.household_number"
+        f" ON CONFLICT (id_hash) DO UPDATE SET {updates}, updated_at = now()"
+        f" WHERE ({compared[0]}) IS DISTINCT FROM ({compared[1]})"
+        " RETURNING (xmax = 0), id, household_id, relation"
+    )
+    written = cursor.fetchall()
+    created = sum(1 for found in written if found[0])
+    counts.created += created
+    counts.updated += len(written) - created
+    counts.unchanged += len(rows) - len(written)
+    heads: dict[int, int] = {}
+    for _inserted, pk, household_id, relation in written:
+        if relation == "head" and (household_id not in heads or pk < heads[household_id]):
+            heads[household_id] = pk
+    if heads:
+        # A household's head is its 户主 member; an existing head that is still 户主 of the household stays.
         cursor.execute(
-            f"INSERT INTO enrolment_member ({columns}, status, created_at, updated_at) "
-            f"SELECT {columns}, 'active', now(), now() FROM {_TEMP} "
-            f"ON CONFLICT (id_hash) DO UPDATE SET {updates}, updated_at = now()"
+            "UPDATE enrolment_household h SET head_id = v.head FROM ("
+            " SELECT unnest(%s::bigint[]) AS id, unnest(%s::bigint[]) AS head) v"
+            " WHERE h.id = v.id AND h.head_id IS DISTINCT FROM v.head AND NOT EXISTS ("
+            "  SELECT 1 FROM enrolment_member m WHERE m.id = h.head_id AND m.household_id = h.id"
+            "  AND m.relation = 'head')",
+            [list(heads), list(heads.values())],
         )
-        # Heads of the batch's households: the member whose relation is 户主.
-        cursor.execute(
-            "UPDATE enrolment_household h SET head_id = m.id FROM ("
-            "  SELECT DISTINCT ON (household_id) household_id, id FROM enrolment_member"
-            "  WHERE household_id = ANY(%s) AND relation = 'head' ORDER BY household_id, id"
-            ") m WHERE h.id = m.household_id AND h.head_id IS DISTINCT FROM m.id",
-            [list({household_ids[r.household_number] for r in (*new_rows, *changed_rows)})],
-        )
-    counts.created += len(new_rows)
-    counts.updated += len(changed_rows)
 
 
 # --- error report ------------------------------------------------------------------------------------------------
@@ -548,6 +576,32 @@ def _cell(value):
 # --- the import --------------------------------------------------------------------------------------------------
 
 
+def _read_batches(sheet_rows, validator: RowValidator, allowed_village: str | None, batch_size: int):
+    """Parse, validate and seal rows into Batches (CPU-bound; no database)."""
+    rows: list[RowData] = []
+    errors: list[tuple[int, list, str]] = []
+    raw: dict[int, list] = {}
+    done = 0
+    for line, values in enumerate(sheet_rows, start=2):
+        if not any(_text(v) for v in values):
+            continue  # blank lines
+        result = validator.validate(line, values)
+        done += 1
+        if isinstance(result, str):
+            errors.append((line, values, result))
+        else:
+            rows.append(result)
+            if allowed_village:
+                raw[line] = values
+        if done % batch_size == 0:
+            yield Batch(rows, seal_batch(rows), errors, raw, done)
+            rows, errors, raw = [], [], {}
+    yield Batch(rows, seal_batch(rows), errors, raw, done)
+
+
+_END = object()
+
+
 def import_file(
     path: str,
     file_format: str,
@@ -558,47 +612,64 @@ def import_file(
     batch_size: int = BATCH_SIZE,
 ) -> tuple[Counts, ErrorReport]:
     """Import a roster file into the current town. Each batch is its own transaction (progress is visible and a
-    crash loses at most one batch; re-running is safe because every write is an idempotent upsert)."""
+    crash loses at most one batch; re-running is safe because every write is an idempotent upsert).
+
+    A reader thread parses, validates and seals the next batch while this thread writes the previous one
+    (psycopg2 releases the GIL while PostgreSQL works); at most two batches are in memory at once. Only this
+    thread touches the database."""
     sheet = Sheet(path, file_format)
     total = sheet.count_rows()
     villages = dict(Village.objects.values_list("code", "id"))
-    validator = RowValidator(villages, allowed_village, today or timezone.localdate())
     counts = Counts()
     report = ErrorReport(file_format)
-    rows = sheet.rows()
-    header = next(rows, None) or []
+    sheet_rows = sheet.rows()
+    header = next(sheet_rows, None) or []
     keys = header_keys(header)
+    validator = RowValidator(villages, allowed_village, today or timezone.localdate(), keys)
     report.header(header)
-    batch: list[RowData] = []
-    raw_by_line: dict[int, list] = {}
+    batches: queue.Queue = queue.Queue(maxsize=1)
+    stop = threading.Event()
 
-    def report_problem(line: int, message: str) -> None:
-        report.row(line, raw_by_line.get(line, []), message)
+    def read() -> None:
+        try:
+            for batch in _read_batches(sheet_rows, validator, allowed_village, batch_size):
+                while not stop.is_set():
+                    try:
+                        batches.put(batch, timeout=0.5)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            batches.put(_END)
+        except BaseException as exc:  # handed to the writer, which raises it
+            batches.put(exc)
 
-    def flush() -> None:
-        with transaction.atomic():
-            _write_batch(batch, allowed_village, counts, report_problem)
-        batch.clear()
-        raw_by_line.clear()
-        if on_progress:
-            on_progress(counts, total)
+    reader = threading.Thread(target=read, name="roster-reader", daemon=True)
+    reader.start()
+    try:
+        while (batch := batches.get()) is not _END:
+            if isinstance(batch, BaseException):
+                raise batch
+            for line, values, message in batch.errors:
+                report.row(line, values, message)
+            counts.errors += len(batch.errors)
+            counts.rows_done = batch.rows_done
 
-    for line, values in enumerate(rows, start=2):
-        if not any(_text(v) for v in values):
-            continue  # blank lines
-        record = {key: value for key, value in zip(keys, values, strict=False) if key}
-        result = validator.validate(line, record)
-        counts.rows_done += 1
-        if isinstance(result, str):
-            counts.errors += 1
-            report.row(line, values, result)
-        else:
-            batch.append(result)
-            if allowed_village:
-                raw_by_line[line] = values
-        if counts.rows_done % batch_size == 0:
-            flush()
-    flush()
+            def refused(line: int, message: str, raw=batch.raw) -> None:
+                report.row(line, raw.get(line, []), message)
+
+            with transaction.atomic():
+                _write_batch(batch, allowed_village, counts, refused)
+            if on_progress:
+                on_progress(counts, total)
+    except BaseException:
+        stop.set()
+        report.close()
+        report.discard()
+        raise
+    finally:
+        reader.join(timeout=5)
     report.close()
     return counts, report
 

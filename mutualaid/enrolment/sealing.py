@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import hmac
 import os
 import struct
 import time
@@ -33,22 +32,34 @@ def _keys() -> tuple[bytes, bytes]:
 
 
 @cache
-def _hash_key() -> bytes:
-    return settings.LOOKUP_HASH_KEY.encode()
+def _lookup_states() -> tuple:
+    return _states(settings.LOOKUP_HASH_KEY.encode())
+
+
+def _states(key: bytes) -> tuple:
+    """SHA-256 states after the inner and outer HMAC key blocks (RFC 2104), copied per message."""
+    if len(key) > 64:
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(64, b"\0")
+    return hashlib.sha256(bytes(b ^ 0x36 for b in key)), hashlib.sha256(bytes(b ^ 0x5C for b in key))
+
+
+def _hmac(states: tuple, message: bytes) -> bytes:
+    inner, outer = states[0].copy(), states[1].copy()
+    inner.update(message)
+    outer.update(inner.digest())
+    return outer.digest()
 
 
 def lookup_hash(value: str) -> str:
-    """Exactly ``crypto.lookup_hash`` (HMAC-SHA256 of the stripped, upper-cased value), with the C one-shot API."""
-    return hmac.digest(_hash_key(), value.strip().upper().encode(), hashlib.sha256).hex()
+    """Exactly ``crypto.lookup_hash`` (HMAC-SHA256 of the stripped, upper-cased value, hex), from precomputed
+    key states (about twice as fast as ``hmac.new`` per value)."""
+    return _hmac(_lookup_states(), value.strip().upper().encode()).hex()
 
 
 @cache
 def _hmac_states() -> tuple:
-    """SHA-256 states after the inner and outer HMAC key blocks (RFC 2104), copied per message."""
-    key = _keys()[0].ljust(64, b"\0")
-    inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
-    outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
-    return inner, outer
+    return _states(_keys()[0])
 
 
 def _pad(data: bytes) -> bytes:
@@ -62,7 +73,7 @@ def encrypt_many(values: Sequence[str]) -> list[str]:
     if not values:
         return []
     encryption_key = _keys()[1]
-    inner, outer = _hmac_states()
+    states = _hmac_states()
     encryptor = Cipher(algorithms.AES(encryption_key), modes.ECB()).encryptor()  # CBC is built below
     header_time = struct.pack(">Q", int(time.time()))
     ivs = os.urandom(_BLOCK * len(values))
@@ -88,9 +99,5 @@ def encrypt_many(values: Sequence[str]) -> list[str]:
         for n, i in enumerate(indexes):
             ciphertext = b"".join(column[n * _BLOCK : (n + 1) * _BLOCK] for column in columns)
             basic = b"\x80" + header_time + ivs[i * _BLOCK : (i + 1) * _BLOCK] + ciphertext
-            digest = inner.copy()
-            digest.update(basic)
-            mac = outer.copy()
-            mac.update(digest.digest())
-            tokens[i] = base64.urlsafe_b64encode(basic + mac.digest()).decode()
+            tokens[i] = base64.urlsafe_b64encode(basic + _hmac(states, basic)).decode()
     return tokens  # type: ignore[return-value]

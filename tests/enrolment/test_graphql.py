@@ -195,7 +195,7 @@ READS = {
         "{ members(first: 5) { totalCount } }",
     ),
     "households": (
-        {"town_admin", "coordinator", "other_coordinator", "firm_reviewer"},
+        {"town_admin", "coordinator", "other_coordinator"},
         "{ households(first: 5) { totalCount } }",
     ),
     "contributions": (
@@ -203,7 +203,7 @@ READS = {
         "{ contributions(schemeYear: 2022, first: 5) { totalCount } }",
     ),
     "enrolments": (
-        {"town_admin", "town_finance", "coordinator", "other_coordinator", "firm_reviewer"},
+        {"town_admin", "town_finance", "coordinator", "other_coordinator"},
         "{ enrolments(schemeYear: 2022, first: 5) { totalCount } }",
     ),
     "participation": (

@@ -500,9 +500,9 @@ class EnrolmentQueries(graphene.ObjectType):
     def resolve_villages(root, info, **kwargs):
         return Village.objects.all()
 
-    @permission_required(perms.READ_ROSTER)
+    @permission_required(perms.READ_HOUSEHOLDS)
     def resolve_households(root, info, village_code=None, number=None, **kwargs):
-        queryset = Household.objects.filter(_villages_filter(info, perms.READ_ROSTER, "village__code"))
+        queryset = Household.objects.filter(_villages_filter(info, perms.READ_HOUSEHOLDS, "village__code"))
         if village_code:
             queryset = queryset.filter(village__code=village_code)
         if number:
