@@ -453,6 +453,10 @@ def _write_batch(batch: Batch, allowed_village: str | None, counts: Counts, repo
     if not rows:
         return
     with connection.cursor() as cursor:
+        # A batch commits without waiting for its WAL flush: safe here, because the job is marked done by a later,
+        # synchronous commit (which flushes all WAL before it), and a job that never got there is re-run, and the
+        # import is idempotent.
+        cursor.execute("SET LOCAL synchronous_commit TO OFF")
         if allowed_village:
             kept = _refuse_other_villages(cursor, rows, allowed_village, counts, report)
             if len(kept) < len(rows):
