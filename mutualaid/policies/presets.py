@@ -257,6 +257,15 @@ def resolve_preset(town_code_or_key: str) -> Preset | None:
     return PRESETS.get(key)
 
 
+def seed_preset_draft(sender=None, town=None, **kwargs) -> None:
+    """On onboarding (inside the new schema): a town whose document has a preset starts with it as a draft, for its
+    admin to review and publish. Other towns start empty and create their scheme year themselves."""
+    from mutualaid.policies.actions import apply_preset
+
+    if town is not None and town.code in TOWN_PRESETS:
+        apply_preset(town.code, None)
+
+
 def publish_demo_preset(town) -> None:
     """Demo step (inside the town's schema): apply and publish the town's preset once; idempotent."""
     from django.core.exceptions import ValidationError

@@ -288,3 +288,22 @@ def test_update_reports_every_bad_field_at_once(in_dagong):
         ("reviewWorkingDays", "out_of_range"),
         ("targetVillageShareBp", "out_of_range"),
     }
+
+
+def test_an_onboarded_pilot_town_starts_with_its_preset_as_a_draft(in_yazhou, towns):
+    from mutualaid.policies.presets import seed_preset_draft
+
+    seed_preset_draft(town=in_yazhou)
+
+    draft = PolicyVersion.objects.get()
+    assert (draft.preset_key, draft.status) == ("haian-2022", PolicyStatus.DRAFT)
+
+
+def test_an_onboarded_town_without_a_preset_starts_empty(in_dagong):
+    from types import SimpleNamespace
+
+    from mutualaid.policies.presets import seed_preset_draft
+
+    seed_preset_draft(town=SimpleNamespace(code="320685100"))
+
+    assert not PolicyVersion.objects.exists()
