@@ -205,3 +205,15 @@ def role_users(towns):
         "other_town_admin": make_user(Role.TOWN_ADMIN, town=yazhou),
         "anonymous": None,
     }
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Uploaded rosters and error reports go to a temporary folder, not the dev data folder."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "media"},
+        },
+    }
