@@ -35,9 +35,13 @@ def synthetic_townships(county_code: str, count: int, start: int = 500) -> list:
     from mutualaid.platform.regions.models import County, Township
 
     county = County.objects.get(code=county_code)
-    rows = [Township(code=f"{county_code}{start + i:03d}", name=f"基准{i}镇", county=county) for i in range(count)]
+    rows = [
+        Township(code=f"{county_code}{start + i:03d}", name=f"基准{i}镇", county=county) for i in range(count)
+    ]
     Township.objects.bulk_create(rows, ignore_conflicts=True)
-    return list(Township.objects.filter(code__in=[r.code for r in rows]).select_related("county").order_by("code"))
+    return list(
+        Township.objects.filter(code__in=[r.code for r in rows]).select_related("county").order_by("code")
+    )
 
 
 def summary(seconds: list[float]) -> dict:

@@ -35,7 +35,6 @@ def schema_step(townships, by_migrations: bool) -> list[float]:
 
 def full_provisioning(townships, by_migrations: bool) -> list[float]:
     from mutualaid.tenants import actions
-    from mutualaid.tenants.models import Town
     from mutualaid.tenants.provisioning import provision_town
 
     seconds = []

@@ -25,7 +25,9 @@ class PlatformMutation(AccountMutations, TownMutations, graphene.ObjectType):
     pass
 
 
-class TownQuery(AccountQueries, TownRootQueries, EnrolmentQueries, PolicyQueries, FundQueries, graphene.ObjectType):
+class TownQuery(
+    AccountQueries, TownRootQueries, EnrolmentQueries, PolicyQueries, FundQueries, graphene.ObjectType
+):
     pass
 
 
