@@ -320,22 +320,12 @@ def amend(published: PolicyVersion, effective_from: date, reason: str, actor) ->
     if year.versions.filter(status=PolicyStatus.DRAFT).exists():
         raise _error("policy", Code.DRAFT_EXISTS, "本互助年度已有未发布的草稿，请先发布或编辑该草稿")
     number = (year.versions.aggregate(Max("version"))["version__max"] or 0) + 1
-    draft = PolicyVersion(
-        scheme_year=year,
-        version=number,
-        based_on=published,
-        preset_key=published.preset_key,
-        created_by_id=getattr(actor, "pk", None),
-    )
-    for name in COPIED_FIELDS:
-        setattr(draft, name, getattr(published, name))
+    draft = _copied_draft(published, year, number, actor)
+    draft.preset_key = published.preset_key
     draft.effective_from = effective_from
     draft.amendment_reason = reason.strip()
     draft.save()
-    SubsidyEntry.objects.bulk_create(
-        SubsidyEntry(policy=draft, drg_code=e.drg_code, drg_name=e.drg_name, amount_fen=e.amount_fen)
-        for e in published.subsidy_entries.all()
-    )
+    _copy_table(published, draft)
     record_event(
         actor,
         "policy.amend",
@@ -346,6 +336,68 @@ def amend(published: PolicyVersion, effective_from: date, reason: str, actor) ->
             "effective_from": str(effective_from),
             "reason": draft.amendment_reason,
         },
+    )
+    return draft
+
+
+def _copied_draft(source: PolicyVersion, year: SchemeYear, number: int, actor) -> PolicyVersion:
+    draft = PolicyVersion(
+        scheme_year=year, version=number, based_on=source, created_by_id=getattr(actor, "pk", None)
+    )
+    for name in COPIED_FIELDS:
+        setattr(draft, name, getattr(source, name))
+    return draft
+
+
+def _copy_table(source: PolicyVersion, draft: PolicyVersion) -> None:
+    SubsidyEntry.objects.bulk_create(
+        SubsidyEntry(policy=draft, drg_code=e.drg_code, drg_name=e.drg_name, amount_fen=e.amount_fen)
+        for e in source.subsidy_entries.all()
+    )
+
+
+def _shift_years(day: date | None, years: int) -> date | None:
+    if day is None:
+        return None
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February into a common year
+        return day.replace(year=day.year + years, day=28)
+
+
+@transaction.atomic
+def copy_to_year(source: PolicyVersion, scheme_year: int, actor) -> PolicyVersion:
+    """Start another scheme year (e.g. 2023) as a draft copy of a published version (复制上一年度政策).
+
+    Every parameter and the subsidy table are copied; the dates move by the difference in years. The town then
+    edits the draft (fee, table, …) and publishes it as usual.
+    """
+    source = PolicyVersion.objects.select_related("scheme_year").get(pk=source.pk)
+    if source.status != PolicyStatus.PUBLISHED:
+        raise _error("id", Code.NOT_PUBLISHED, "只能复制已发布的政策版本")
+    if not 2000 <= int(scheme_year) <= 2100:
+        raise _error("schemeYear", Code.OUT_OF_RANGE, "互助年度必须是 2000 至 2100 之间的年份")
+    year, _ = SchemeYear.objects.select_for_update().get_or_create(year=scheme_year)
+    if year.versions.exists():
+        raise _error(
+            "schemeYear",
+            Code.SCHEME_YEAR_EXISTS,
+            f"{scheme_year}互助年度已有政策；请编辑草稿或修订已发布版本",
+        )
+    years = year.year - source.scheme_year.year
+    draft = _copied_draft(source, year, 1, actor)
+    for name, kind in SCALAR_FIELDS.items():
+        if kind == "date":
+            setattr(draft, name, _shift_years(getattr(source, name), years))
+    draft.effective_from = None
+    draft.amendment_reason = ""
+    draft.save()
+    _copy_table(source, draft)
+    record_event(
+        actor,
+        "policy.copy_to_year",
+        draft,
+        {"from_policy": source.pk, "from_scheme_year": source.scheme_year.year, "scheme_year": year.year},
     )
     return draft
 

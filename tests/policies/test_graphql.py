@@ -446,3 +446,74 @@ def test_subsidy_table_page_costs_the_same_queries_for_5_and_30_rows(people, dag
 
     assert (shown_few, shown_many) == (5, 30)
     assert few == many
+
+
+def test_town_admin_copies_2022_into_2023_changes_fee_and_table_and_publishes(people, dagong_policy, dagong):
+    """Given 大公镇's published 2022 policy, the admin starts 2023 from it, edits, and publishes."""
+    admin = people["town_admin"]
+
+    def call(query, variables=None):
+        data = graphql(admin, query, variables, town=dagong)
+        assert "errors" not in data, data
+        return next(iter(data["data"].values()))
+
+    copied = call(
+        """mutation($id: ID!) { policyCopyToYear(id: $id, schemeYear: 2023) {
+             policy { id schemeYear version status feePerPerson enrolmentCloses coverageStart claimDeadline
+                      subsidyTableSize fundingShares { source amount } } errors { field code } } }""",
+        {"id": gid(dagong_policy)},
+    )
+    assert copied["errors"] == []
+    draft = copied["policy"]
+    assert (draft["schemeYear"], draft["version"], draft["status"]) == (2023, 1, "DRAFT")
+    assert draft["feePerPerson"] == "100.00"
+    assert draft["subsidyTableSize"] == dagong_policy.subsidy_entries.count()
+    assert draft["enrolmentCloses"] == str(dagong_policy.enrolment_closes.replace(year=2023))
+    assert draft["claimDeadline"] == str(dagong_policy.claim_deadline.replace(year=2024))
+
+    call(
+        """mutation($id: ID!) { policyDraftUpdate(id: $id, input: {feePerPerson: "120"}) { errors { code } } }""",
+        {"id": draft["id"]},
+    )
+    shares = call(
+        """mutation($id: ID!) { policyFundingSharesSet(id: $id, shares: [{source: PERSON, amount: "60"},
+             {source: TOWN_FINANCE, amount: "30"}, {source: VILLAGE_COLLECTIVE, amount: "30"}]) {
+             errors { field code } } }""",
+        {"id": draft["id"]},
+    )
+    assert shares["errors"] == []
+    csv = "DRG编码,DRG名称,补助金额（元）\nES31,肺炎,3000\nFM19,支架,9000\n".encode()
+    uploaded = call(
+        """mutation($id: ID!, $c: String!) { policySubsidyTableUpload(id: $id, filename: "2023.csv",
+             contentBase64: $c) { policy { subsidyTableSize } errors { field code } } }""",
+        {"id": draft["id"], "c": base64.b64encode(csv).decode()},
+    )
+    assert uploaded == {"policy": {"subsidyTableSize": 2}, "errors": []}
+    published = call(
+        "mutation($id: ID!) { policyPublish(id: $id) { policy { status feePerPerson } errors { field code } } }",
+        {"id": draft["id"]},
+    )
+
+    assert published == {"policy": {"status": "PUBLISHED", "feePerPerson": "120.00"}, "errors": []}
+    in_town(dagong)
+    assert PolicyVersion.objects.get(pk=dagong_policy.pk).fee_per_person_fen == 10000  # 2022 untouched
+
+
+def test_copy_to_year_refuses_drafts_and_taken_years(people, dagong_policy, dagong):
+    admin = people["town_admin"]
+    query = (
+        "mutation($id: ID!, $y: Int!) { policyCopyToYear(id: $id, schemeYear: $y) { errors { field code } } }"
+    )
+
+    def errors(policy_id, year):
+        return graphql(admin, query, {"id": policy_id, "y": year}, town=dagong)["data"]["policyCopyToYear"][
+            "errors"
+        ]
+
+    assert errors(gid(dagong_policy), 2022) == [{"field": "schemeYear", "code": "SCHEME_YEAR_EXISTS"}]
+    assert errors(gid(dagong_policy), 1999) == [{"field": "schemeYear", "code": "OUT_OF_RANGE"}]
+    in_town(dagong)
+    draft = actions.create_draft(2030, None)
+    assert errors(gid(draft), 2031) == [{"field": "id", "code": "NOT_PUBLISHED"}]
+    in_town(dagong)
+    assert not PolicyVersion.objects.filter(scheme_year__year__in=[1999, 2031]).exists()

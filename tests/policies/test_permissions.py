@@ -132,6 +132,10 @@ MUTATIONS = {
         "published",
     ),
     "policyPresetApply": ('mutation { policyPresetApply(key: "haian-2022") { errors { code } } }', None),
+    "policyCopyToYear": (
+        "mutation($id: ID!) { policyCopyToYear(id: $id, schemeYear: 2023) { errors { code } } }",
+        "published",
+    ),
 }
 
 

@@ -929,6 +929,23 @@ class PolicyAmend(PolicyMutation):
         return cls(policy=actions.amend(policy, effective_from, reason, info.context.user))
 
 
+class PolicyCopyToYear(PolicyMutation):
+    """复制已发布版本为另一互助年度（如 2023）的第 1 版草稿：参数与补助定额表全部复制，日期顺延相应年数。"""
+
+    class Arguments:
+        id = graphene.ID(required=True, description="已发布版本")
+        scheme_year = graphene.Int(required=True, description="新的互助年度")
+
+    class Meta:
+        permission = MANAGE_POLICY
+        error_type = PolicyError
+
+    @classmethod
+    def perform_mutation(cls, info, id, scheme_year):
+        policy = cls.policy_of(info, {"id": id})
+        return cls(policy=actions.copy_to_year(policy, scheme_year, info.context.user))
+
+
 class PolicyPresetApply(PolicyMutation):
     """套用文件预设（如 xinsheng-2022、haian-2022）到该互助年度的草稿，可选直接发布。"""
 
@@ -956,4 +973,5 @@ class PolicyMutations(graphene.ObjectType):
     policy_subsidy_table_copy_from_previous_year = PolicySubsidyTableCopyFromPreviousYear.Field()
     policy_publish = PolicyPublish.Field()
     policy_amend = PolicyAmend.Field()
+    policy_copy_to_year = PolicyCopyToYear.Field()
     policy_preset_apply = PolicyPresetApply.Field()
