@@ -145,7 +145,7 @@ def import_city_weights(
         rw_text = row[rw_index] if rw_index is not None else ""
         extra = {header[i]: row[i] for i in range(len(header)) if i not in special and row[i]}
         rw = _decimal(rw_text) if rw_text else None
-        if rw_text and rw is None:
+        if rw_text and rw is None and rw_index is not None:
             extra[header[rw_index]] = rw_text  # 按项目据实支付, 无
         standards = []
         for column in payments:

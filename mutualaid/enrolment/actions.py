@@ -39,7 +39,7 @@ def invalid(field: str, message: str, code: Code | str) -> ValidationError:
 
 
 def town_code() -> str:
-    return connection.tenant.code
+    return connection.tenant.code  # type: ignore[attr-defined]  # django-tenants' wrapper
 
 
 # --- personal data ------------------------------------------------------------------------------------------------
@@ -479,6 +479,8 @@ def reverse_contribution(contribution: Contribution, *, reason: str, actor) -> C
         raise invalid("reason", "请填写冲销原因", Code.REQUIRED)
     if ContributionReversal.objects.filter(contribution=contribution).exists():
         raise invalid("contributionId", "该笔收入已冲销", Code.ALREADY_REVERSED)
+    if contribution.journal_entry_id is None:
+        raise invalid("contributionId", "该笔收入没有记账凭证，无法冲销", Code.LEDGER)
     try:
         entry = reverse_entry(contribution.journal_entry_id, reason=reason[:200], actor=actor)
     except ValidationError as exc:

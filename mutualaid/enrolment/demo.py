@@ -236,8 +236,8 @@ def demo_terms(town) -> EnrolmentTerms | None:
         return None
     v = preset.values
     return EnrolmentTerms(
-        None, 0, v.scheme_year, v.fee_per_person_fen, tuple(v.funding_shares), tuple(v.special_groups),
-        v.register_snapshot_date, v.enrolment_opens, v.enrolment_closes, v.coverage_start, v.coverage_end,
+        None, 0, v.scheme_year, v.fee_per_person_fen, tuple(v.funding_shares), tuple(v.special_groups),  # type: ignore[arg-type]  # presets give every value
+        v.register_snapshot_date, v.enrolment_opens, v.enrolment_closes, v.coverage_start, v.coverage_end,  # type: ignore[arg-type]
         v.target_village_share_bp, v.target_household_share_bp, v.target_person_share_bp,
     )  # fmt: skip
 
@@ -258,14 +258,14 @@ def load_town(
     generator = Generator(town_code, seed, people)
     villages = generator.villages()
     homes = generator.homes(villages)
-    people = [p for home in homes for p in home.people]
-    id_tokens = sealing.encrypt_many([p.id_number for p in people])
-    with_phone = [p for p in people if p.phone]
+    persons = [p for home in homes for p in home.people]
+    id_tokens = sealing.encrypt_many([p.id_number for p in persons])
+    with_phone = [p for p in persons if p.phone]
     phone_tokens = dict(
         zip((id(p) for p in with_phone), sealing.encrypt_many([p.phone for p in with_phone]), strict=True)
     )
     now = datetime.now(tz=SHANGHAI).isoformat()
-    counts = {"villages": len(villages), "households": len(homes), "members": len(people)}
+    counts = {"villages": len(villages), "households": len(homes), "members": len(persons)}
     with connection.cursor() as cursor:
         village_id = {}
         first = _next_ids(cursor, "enrolment_village", len(villages))
@@ -281,7 +281,7 @@ def load_town(
         village_id = {c: first + n for n, (c, *_rest) in enumerate(villages)}
         joined = {c for c, _, j, _ in villages if j}
         first_home = _next_ids(cursor, "enrolment_household", len(homes))
-        first_member = _next_ids(cursor, "enrolment_member", len(people))
+        first_member = _next_ids(cursor, "enrolment_member", len(persons))
         member_ids: dict[int, int] = {}
         heads: dict[int, int] = {}
         n = 0

@@ -125,6 +125,7 @@ def a_date(value, *, today: date | None = None, label: str = "日期") -> date:
                 break
         if found is None:
             raise FieldProblem("invalid_date", f"{label}“{text}”格式不正确（如 2020-03-15）")
+    assert found is not None  # every branch above either found a date or raised
     if found > (today or date.today()):
         raise FieldProblem("invalid_date", f"{label}晚于今天")
     return found

@@ -311,6 +311,7 @@ class RowValidator:
                 problems.append(f"户号 {number} 在前面的行属于村 {known}")
         if problems:
             return "；".join(problems)
+        assert village_id is not None  # an unknown village is one of the problems above
         return RowData(
             line,
             number,

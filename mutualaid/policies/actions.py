@@ -72,11 +72,15 @@ def _undefault(policy: PolicyVersion, names: Iterable[str]) -> None:
 # --- scheme years and drafts ----------------------------------------------------------------------------------------
 
 
+def _check_scheme_year(scheme_year: int) -> None:
+    if not 2000 <= int(scheme_year) <= 2100:
+        raise _error("schemeYear", Code.OUT_OF_RANGE, "互助年度必须是 2000 至 2100 之间的年份")
+
+
 @transaction.atomic
 def create_draft(scheme_year: int, actor) -> PolicyVersion:
     """A new scheme year with an empty draft version 1 (sensible defaults for the yes/no rules)."""
-    if not 2000 <= int(scheme_year) <= 2100:
-        raise _error("schemeYear", Code.OUT_OF_RANGE, "互助年度必须是 2000 至 2100 之间的年份")
+    _check_scheme_year(scheme_year)
     year, created = SchemeYear.objects.get_or_create(year=scheme_year)
     if not created and year.versions.exists():
         raise _error(
@@ -375,8 +379,7 @@ def copy_to_year(source: PolicyVersion, scheme_year: int, actor) -> PolicyVersio
     source = PolicyVersion.objects.select_related("scheme_year").get(pk=source.pk)
     if source.status != PolicyStatus.PUBLISHED:
         raise _error("id", Code.NOT_PUBLISHED, "只能复制已发布的政策版本")
-    if not 2000 <= int(scheme_year) <= 2100:
-        raise _error("schemeYear", Code.OUT_OF_RANGE, "互助年度必须是 2000 至 2100 之间的年份")
+    _check_scheme_year(scheme_year)
     year, _ = SchemeYear.objects.select_for_update().get_or_create(year=scheme_year)
     if year.versions.exists():
         raise _error(

@@ -48,7 +48,7 @@ class Command(BaseCommand):
             raise CommandError(f"文件不存在：{path}")
         with source.open("rb") as handle:
             head = handle.read(4096)
-        connection.set_tenant(town)
+        connection.set_tenant(town)  # type: ignore[attr-defined]
         try:
             try:
                 file_format = roster.detect_format(source.name, head)
@@ -80,4 +80,4 @@ class Command(BaseCommand):
             if job.error_report:
                 self.stdout.write(f"错误报告：{job.error_report.path}")
         finally:
-            connection.set_schema_to_public()
+            connection.set_schema_to_public()  # type: ignore[attr-defined]
