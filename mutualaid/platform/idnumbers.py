@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from operator import mul
 
 from django.core.exceptions import ValidationError
 
@@ -24,7 +23,6 @@ PROVINCE_CODES = frozenset(
         "71", "81", "82",  # 台湾 香港 澳门
     }
 )  # fmt: skip
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
 EARLIEST_BIRTH = date(1880, 1, 1)
 
@@ -41,8 +39,11 @@ class IdNumber:
 
 
 def check_character(first17: str) -> str:
-    """The MOD 11-2 check character for the first 17 digits."""
-    return _CHECK[sum(map(mul, map(int, first17), _WEIGHTS)) % 11]
+    """The MOD 11-2 check character for the first 17 digits.
+
+    The weights are 2^(17-i) mod 11, and 13 ≡ 2 (mod 11), so the weighted sum is 2 × (the digits read in base 13)
+    modulo 11: one int() call instead of seventeen multiplications (roster imports check 100,000 at a time)."""
+    return _CHECK[2 * int(first17, 13) % 11]
 
 
 def problem(value: str, today: date | None = None) -> tuple[str, str] | None:
@@ -51,7 +52,8 @@ def problem(value: str, today: date | None = None) -> tuple[str, str] | None:
     text = (value or "").strip().upper()
     if len(text) != 18:
         return "invalid_id_number_length", f"身份证号应为 18 位，实际为 {len(text)} 位"
-    if not (text[:17].isascii() and text[:17].isdigit() and (text[17].isdigit() or text[17] == "X")):
+    first17 = text[:17]
+    if not (first17.isascii() and first17.isdigit() and text[17] in "0123456789X"):
         return "invalid_id_number_format", "身份证号只能由数字组成，最后一位可以是 X"
     if text[:2] not in PROVINCE_CODES:
         return "invalid_id_number_region", f"身份证号前两位 {text[:2]} 不是有效的省级行政区划代码"
@@ -61,7 +63,7 @@ def problem(value: str, today: date | None = None) -> tuple[str, str] | None:
         return "invalid_id_number_birth_date", "身份证号中的出生日期不存在"
     if born < EARLIEST_BIRTH or born > (today or date.today()):
         return "invalid_id_number_birth_date", "身份证号中的出生日期不合理（晚于今天或过早）"
-    if check_character(text[:17]) != text[17]:
+    if check_character(first17) != text[17]:
         return "invalid_id_number_check", "身份证号校验位不正确，请核对"
     return None
 

@@ -4,6 +4,8 @@ from datetime import date
 
 import pytest
 from django.core.exceptions import ValidationError
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mutualaid.platform import idnumbers
 
@@ -61,3 +63,13 @@ def test_lower_case_x_is_accepted_as_upper_case():
 
 def test_mask_shows_first_three_and_last_four():
     assert idnumbers.mask("320685198001011234") == "320***********1234"
+
+
+_GB11643_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(st.text(alphabet="0123456789", min_size=17, max_size=17))
+def test_the_check_character_is_the_standards_weighted_sum(first17):
+    weighted = sum(int(digit) * weight for digit, weight in zip(first17, _GB11643_WEIGHTS, strict=True))
+    assert idnumbers.check_character(first17) == "10X98765432"[weighted % 11]
