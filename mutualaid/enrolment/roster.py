@@ -1,10 +1,10 @@
 """Roster import (花名册导入): csv and xlsx files as village coordinators keep them, one row per member.
 
-Streaming in constant memory (csv.reader over the byte stream; openpyxl ``read_only``), validated row by row, and
-written in batches: households with one query and a bulk insert, members by COPY into a temporary table and one
-``INSERT … ON CONFLICT (id_hash) DO UPDATE`` per batch. Members are matched by the keyed hash of their ID number,
-so re-importing the same file changes nothing and a corrected file adds or updates. Rows with errors are skipped
-and copied, with an error column, into an error report in the file's own format.
+Streaming in constant memory (csv.reader over the byte stream; openpyxl ``read_only``), validated and sealed
+(encrypted) row by row in a reader thread, and written in batches by ``roster_writer``: new households and members
+by COPY, changed ones by set-based updates, unchanged ones not at all. Members are matched by the keyed hash of
+their ID number, so re-importing the same file changes nothing and a corrected file adds or updates. Rows with
+errors are skipped and copied, with an error column, into an error report in the file's own format.
 """
 
 from __future__ import annotations
@@ -14,21 +14,24 @@ import csv
 import io
 import os
 import queue
+import sys
 import tempfile
 import threading
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from operator import itemgetter
 
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import connection, transaction
 from django.utils import timezone
 
-from mutualaid.enrolment import fields, sealing
+from mutualaid.enrolment import fields, roster_writer, sealing
 from mutualaid.enrolment.error_codes import EnrolmentErrorCode as Code
 from mutualaid.enrolment.models import ImportJob, ImportStatus, Village
+from mutualaid.enrolment.roster_writer import WriteCounts
 from mutualaid.platform import idnumbers
 from mutualaid.platform.audit.actions import record_event
 from mutualaid.platform.crypto import mask_phone
@@ -209,6 +212,10 @@ class RowData:
     hardship: list[str]
     registered_on: date
     address: str
+    phone_token: str = ""  # sealed by seal_batch
+    member_tail: str = (
+        ""  # the member's COPY line after id and household_id (roster_writer.MEMBER_COPY_COLUMNS)
+    )
 
 
 def _text(value) -> str:
@@ -221,6 +228,13 @@ def _text(value) -> str:
     return str(value).strip()
 
 
+# The columns validate() reads, in the order it unpacks them.
+_READ_ORDER = (
+    "household_number", "village_code", "name", "id_number", "relation", "phone", "insurance_type", "hardship",
+    "registered_on", "address",
+)  # fmt: skip
+
+
 class RowValidator:
     """Validates rows one by one. Values that repeat down a roster (relations, insurance types, categories,
     dates) are parsed once per import and cached."""
@@ -231,7 +245,11 @@ class RowValidator:
         self.villages, self.allowed_village, self.today = villages, allowed_village, today
         self.seen_ids: dict[str, int] = {}  # id hash → first line
         self.household_villages: dict[str, str] = {}
-        self.index = {key: i for i, key in enumerate(keys) if key}
+        index = {key: i for i, key in enumerate(keys) if key}
+        # A row is cut or padded to `width` cells plus one empty cell, which absent optional columns read.
+        self._width = max(index.values(), default=-1) + 1
+        self._padding = [None] * (self._width + 1)
+        self._pick = itemgetter(*(index.get(key, self._width) for key in _READ_ORDER))
         self._caches: dict[str, dict] = {
             "relation": {},
             "insurance_type": {},
@@ -245,12 +263,7 @@ class RowValidator:
             "registered_on": lambda v: fields.a_date(v, today=today, label="户籍登记日期"),
         }
 
-    def _value(self, values: list, key: str):
-        i = self.index.get(key)
-        return values[i] if i is not None and i < len(values) else None
-
-    def _parsed(self, values: list, key: str, problems: list[str]):
-        raw = self._value(values, key)
+    def _parsed(self, key: str, raw, problems: list[str]):
         cache = self._caches[key]
         try:
             ok, result = cache[raw]
@@ -266,45 +279,45 @@ class RowValidator:
         return None
 
     def validate(self, line: int, values: list) -> RowData | str:
+        row = list(values[: self._width])
+        row += self._padding[len(row) :]
+        (number, village_code, name, id_text, relation, phone, insurance, hardship, registered, address) = (
+            self._pick(row)
+        )
+        number, village_code, name, phone = _text(number), _text(village_code), _text(name), _text(phone)
+        id_text = _text(id_text).upper()
         problems: list[str] = []
-        number = _text(self._value(values, "household_number"))
         if not number:
             problems.append("请填写户号")
         elif len(number) > 32:
             problems.append("户号不超过 32 个字符")
-        village_code = _text(self._value(values, "village_code"))
         village_id = self.villages.get(village_code)
         if village_id is None:
             problems.append(f"村代码“{village_code}”不是本镇的村" if village_code else "请填写村代码")
         elif self.allowed_village and village_code != self.allowed_village:
             problems.append(f"只能导入本村（{self.allowed_village}）的成员")
-        name = _text(self._value(values, "name"))
         if not name:
             problems.append("请填写姓名")
         elif len(name) > 64:
             problems.append("姓名过长")
-        id_text = _text(self._value(values, "id_number")).upper()
         found = idnumbers.problem(id_text, self.today)
         if found is not None:
             problems.append(found[1])
-        phone = _text(self._value(values, "phone"))
         if phone:
             if not (len(phone) == 11 and phone.isdigit()):
                 phone = phone.replace(" ", "").replace("-", "").removeprefix("+86")
             if not (len(phone) == 11 and phone.isdigit() and phone[0] == "1" and phone[1] in "3456789"):
                 problems.append("手机号码格式不正确（应为 11 位手机号）")
-        relation = self._parsed(values, "relation", problems)
-        insurance = self._parsed(values, "insurance_type", problems)
-        hardship = self._parsed(values, "hardship", problems)
-        registered = self._parsed(values, "registered_on", problems)
+        relation = self._parsed("relation", relation, problems)
+        insurance = self._parsed("insurance_type", insurance, problems)
+        hardship = self._parsed("hardship", hardship, problems)
+        registered = self._parsed("registered_on", registered, problems)
         id_hash = ""
         if found is None:
             id_hash = sealing.lookup_hash(id_text)
-            first = self.seen_ids.get(id_hash)
-            if first is not None:
+            first = self.seen_ids.setdefault(id_hash, line)
+            if first != line:
                 problems.append(f"身份证号与第 {first} 行重复")
-            else:
-                self.seen_ids[id_hash] = line
         if number and village_id is not None:
             known = self.household_villages.setdefault(number, village_code)
             if known != village_code:
@@ -328,7 +341,7 @@ class RowValidator:
             insurance,
             hardship,
             registered,
-            _text(self._value(values, "address"))[:200],
+            _text(address)[:200],
         )
 
 
@@ -345,33 +358,11 @@ class Counts:
     rows_done: int = 0
     problems: list = field(default_factory=list)
 
-
-_MEMBER_COLUMNS = (
-    "name", "id_number_encrypted", "id_hash", "id_masked", "sex", "birth_date", "relation", "phone_encrypted",
-    "phone_hash", "phone_masked", "insurance_type", "hardship_categories", "registered_on",
-)  # fmt: skip
-_TEMP = "roster_import_row"
-# What makes a member "changed" on re-import (the encrypted tokens differ on every encryption: compared by hash).
-_COMPARED = (
-    "household_id",
-    "name",
-    "relation",
-    "phone_hash",
-    "insurance_type",
-    "hardship_categories",
-    "registered_on",
-)
-
-
-def _ensure_temp_table(cursor) -> None:
-    cursor.execute(
-        f"CREATE TEMP TABLE IF NOT EXISTS {_TEMP} ("
-        "household_number varchar(32), village_id bigint, address varchar(200), name varchar(64),"
-        " id_number_encrypted text, id_hash varchar(64), id_masked varchar(18), sex varchar(1), birth_date date,"
-        " relation varchar(16), phone_encrypted text, phone_hash varchar(64), phone_masked varchar(11),"
-        " insurance_type varchar(16), hardship_categories varchar(32)[], registered_on date)"
-    )
-    cursor.execute(f"TRUNCATE {_TEMP}")
+    def add(self, written: WriteCounts) -> None:
+        self.created += written.created
+        self.updated += written.updated
+        self.unchanged += written.unchanged
+        self.households_created += written.households_created
 
 
 def _refuse_other_villages(cursor, rows: list[RowData], allowed_village: str, counts: Counts, report) -> list:
@@ -403,54 +394,34 @@ def _refuse_other_villages(cursor, rows: list[RowData], allowed_village: str, co
 
 @dataclass
 class Batch:
-    """Validated rows of one batch, sealed and rendered as COPY lines off the database thread."""
+    """Validated rows of one batch, sealed off the database thread."""
 
     rows: list[RowData]
-    lines: list[str]  # one csv line a row, for COPY
     errors: list[tuple[int, list, str]]  # rows refused by validation: line, values, message
     raw: dict[int, list]  # values by line, kept for a coordinator's import (refusals found in the database)
     rows_done: int
 
 
-class _Lines(list):
-    write = list.append  # a csv.writer target collecting one string a row
-
-
-def seal_batch(rows: list[RowData]) -> list[str]:
-    """Encrypt and render rows as COPY csv lines (pure CPU: runs in the reader thread)."""
+def seal_batch(rows: list[RowData]) -> None:
+    """Encrypt each row's ID and phone number and render its member COPY line (pure CPU: runs in the reader
+    thread). Sets ``phone_token`` and ``member_tail``."""
     id_tokens = sealing.encrypt_many([r.id_number for r in rows])
-    phone_rows = [n for n, r in enumerate(rows) if r.phone]
-    phone_tokens = dict(
-        zip(phone_rows, sealing.encrypt_many([rows[n].phone for n in phone_rows]), strict=True)
-    )
-    lines = _Lines()
-    writer = csv.writer(lines)
-    for n, row in enumerate(rows):
-        writer.writerow(
-            (
-                row.household_number,
-                row.village_id,
-                row.address,
-                row.name,
-                id_tokens[n],
-                row.id_hash,
-                idnumbers.mask(row.id_number),
-                row.sex,
-                row.birth_date.isoformat(),
-                row.relation,
-                phone_tokens.get(n, ""),
-                row.phone_hash,
-                mask_phone(row.phone) if row.phone else "",
-                row.insurance_type,
-                "{" + ",".join(row.hardship) + "}",
-                row.registered_on.isoformat(),
-            )
+    with_phone = [r for r in rows if r.phone]
+    for row, token in zip(with_phone, sealing.encrypt_many([r.phone for r in with_phone]), strict=True):
+        row.phone_token = token
+    escape = roster_writer.copy_text
+    for row, id_token in zip(rows, id_tokens, strict=True):
+        phone = row.phone
+        row.member_tail = (
+            f"{escape(row.name)}\t{id_token}\t{row.id_hash}\t{idnumbers.mask(row.id_number)}\t{row.sex}\t"
+            f"{row.birth_date.isoformat()}\t{row.relation}\t{row.phone_token}\t{row.phone_hash}\t"
+            f"{mask_phone(phone) if phone else ''}\t{row.insurance_type}\t{{{','.join(row.hardship)}}}\t"
+            f"{row.registered_on.isoformat()}\tactive"
         )
-    return lines
 
 
 def _write_batch(batch: Batch, allowed_village: str | None, counts: Counts, report) -> None:
-    rows, lines = batch.rows, batch.lines
+    rows = batch.rows
     if not rows:
         return
     with connection.cursor() as cursor:
@@ -459,70 +430,9 @@ def _write_batch(batch: Batch, allowed_village: str | None, counts: Counts, repo
         # import is idempotent.
         cursor.execute("SET LOCAL synchronous_commit TO OFF")
         if allowed_village:
-            kept = _refuse_other_villages(cursor, rows, allowed_village, counts, report)
-            if len(kept) < len(rows):
-                keep = {id(r) for r in kept}
-                lines = [line for row, line in zip(rows, lines, strict=True) if id(row) in keep]
-                rows = kept
-            if not rows:
-                return
-        _upsert(cursor, rows, lines, counts)
-
-
-def _upsert(cursor, rows: list[RowData], lines: list[str], counts: Counts) -> None:
-    """One COPY and three set-based statements a batch: households, members, heads.
-
-    Every row is sealed (batch encryption costs less than looking the rows up first); the member upsert updates
-    a row only when a compared field differs, so an unchanged member keeps its tokens and ``updated_at``, and an
-    unchanged phone number keeps its token."""
-    _ensure_temp_table(cursor)
-    cursor.copy_expert(f"COPY {_TEMP} FROM STDIN WITH (FORMAT csv, NULL '\\N')", io.StringIO("".join(lines)))
-    cursor.execute(
-        "INSERT INTO enrolment_household (number, village_id, address, created_at)"
-        f" SELECT DISTINCT ON (household_number) household_number, village_id, address, now() FROM {_TEMP}"
-        " ORDER BY household_number, (address = '')"
-        " ON CONFLICT (number) DO UPDATE SET village_id = EXCLUDED.village_id,"
-        " address = CASE WHEN EXCLUDED.address <> '' THEN EXCLUDED.address ELSE enrolment_household.address END"
-        " WHERE enrolment_household.village_id <> EXCLUDED.village_id"
-        " OR (EXCLUDED.address <> '' AND EXCLUDED.address <> enrolment_household.address)"
-        " RETURNING (xmax = 0)"
-    )
-    counts.households_created += sum(1 for (inserted,) in cursor.fetchall() if inserted)
-    columns = ", ".join(_MEMBER_COLUMNS)
-    keep_token = "CASE WHEN EXCLUDED.phone_hash = m.phone_hash THEN m.{0} ELSE EXCLUDED.{0} END"
-    updates = ", ".join(
-        f"{c} = {keep_token.format(c)}" if c in ("phone_encrypted", "phone_masked") else f"{c} = EXCLUDED.{c}"
-        for c in ("household_id", *_MEMBER_COLUMNS)
-        if c not in ("id_hash", "id_number_encrypted", "id_masked")
-    )
-    compared = ", ".join(f"m.{c}" for c in _COMPARED), ", ".join(f"EXCLUDED.{c}" for c in _COMPARED)
-    cursor.execute(
-        f"INSERT INTO enrolment_member AS m (household_id, {columns}, status, created_at, updated_at)"
-        f" SELECT h.id, {', '.join(f't.{c}' for c in _MEMBER_COLUMNS)}, 'active', now(), now()"
-        f" FROM {_TEMP} t JOIN enrolment_household h ON h.number = t.household_number"
-        f" ON CONFLICT (id_hash) DO UPDATE SET {updates}, updated_at = now()"
-        f" WHERE ({compared[0]}) IS DISTINCT FROM ({compared[1]})"
-        " RETURNING (xmax = 0), id, household_id, relation"
-    )
-    written = cursor.fetchall()
-    created = sum(1 for found in written if found[0])
-    counts.created += created
-    counts.updated += len(written) - created
-    counts.unchanged += len(rows) - len(written)
-    heads: dict[int, int] = {}
-    for _inserted, pk, household_id, relation in written:
-        if relation == "head" and (household_id not in heads or pk < heads[household_id]):
-            heads[household_id] = pk
-    if heads:
-        # A household's head is its 户主 member; an existing head that is still 户主 of the household stays.
-        cursor.execute(
-            "UPDATE enrolment_household h SET head_id = v.head FROM ("
-            " SELECT unnest(%s::bigint[]) AS id, unnest(%s::bigint[]) AS head) v"
-            " WHERE h.id = v.id AND h.head_id IS DISTINCT FROM v.head AND NOT EXISTS ("
-            "  SELECT 1 FROM enrolment_member m WHERE m.id = h.head_id AND m.household_id = h.id"
-            "  AND m.relation = 'head')",
-            [list(heads), list(heads.values())],
-        )
+            rows = _refuse_other_villages(cursor, rows, allowed_village, counts, report)
+    if rows:
+        counts.add(roster_writer.write_batch(rows))
 
 
 # --- error report ------------------------------------------------------------------------------------------------
@@ -599,9 +509,11 @@ def _read_batches(sheet_rows, validator: RowValidator, allowed_village: str | No
             if allowed_village:
                 raw[line] = values
         if done % batch_size == 0:
-            yield Batch(rows, seal_batch(rows), errors, raw, done)
+            seal_batch(rows)
+            yield Batch(rows, errors, raw, done)
             rows, errors, raw = [], [], {}
-    yield Batch(rows, seal_batch(rows), errors, raw, done)
+    seal_batch(rows)
+    yield Batch(rows, errors, raw, done)
 
 
 _END = object()
@@ -622,6 +534,24 @@ def import_file(
     A reader thread parses, validates and seals the next batch while this thread writes the previous one
     (psycopg2 releases the GIL while PostgreSQL works); at most two batches are in memory at once. Only this
     thread touches the database."""
+    # This thread takes the GIL back after every database call; at the default 5 ms switch interval the busy
+    # reader keeps it that long each time, which made imports half again slower (bench/roster_import.py).
+    switch_interval = sys.getswitchinterval()
+    sys.setswitchinterval(min(switch_interval, 0.0005))
+    try:
+        return _import_file(path, file_format, allowed_village, today, on_progress, batch_size)
+    finally:
+        sys.setswitchinterval(switch_interval)
+
+
+def _import_file(
+    path: str,
+    file_format: str,
+    allowed_village: str | None,
+    today: date | None,
+    on_progress: Callable[[Counts, int], None] | None,
+    batch_size: int,
+) -> tuple[Counts, ErrorReport]:
     sheet = Sheet(path, file_format)
     total = sheet.count_rows()
     villages = dict(Village.objects.values_list("code", "id"))

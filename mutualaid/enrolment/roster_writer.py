@@ -1,0 +1,303 @@
+"""Writing validated, sealed roster rows into the town's households and members (花名册入库), a batch at a time.
+
+Each batch looks up the members (by ID hash) and households (by 户号) it names, then decides in Python
+(``plan_batch``, pure) what is new, what changed and what is unchanged. New rows go in by COPY straight into the
+tables, with ids taken from the tables' sequences beforehand, so a new household gets its head (户主) in the same
+COPY instead of a second pass; changed rows are updated set-based; unchanged rows are not touched at all, so a
+re-import keeps their tokens and ``updated_at``.
+
+Imports of one town take turns batch by batch (a transaction-level advisory lock), so the look-up and the COPY
+see the same rows; a member registered concurrently through the API makes the batch retry once.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Protocol
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from mutualaid.platform.crypto import mask_phone
+
+MEMBER_COPY_COLUMNS = (
+    "id", "household_id", "name", "id_number_encrypted", "id_hash", "id_masked", "sex", "birth_date", "relation",
+    "phone_encrypted", "phone_hash", "phone_masked", "insurance_type", "hardship_categories", "registered_on",
+    "status", "created_at", "updated_at",
+)  # fmt: skip
+HOUSEHOLD_COPY_COLUMNS = ("id", "number", "village_id", "address", "head_id", "created_at")
+_HEAD = "head"
+_NULL = "\\N"  # COPY text format's NULL
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def copy_text(value: str) -> str:
+    """A value for COPY's text format (backslash, tab and line breaks escaped)."""
+    return value.translate(_ESCAPES)
+
+
+class SealedRow(Protocol):
+    """What the writer needs of a validated row (``roster.RowData``)."""
+
+    household_number: str
+    village_id: int
+    address: str
+    name: str
+    id_hash: str
+    relation: str
+    phone: str
+    phone_hash: str
+    phone_token: str
+    insurance_type: str
+    hardship: list[str]
+    registered_on: date
+    member_tail: str  # the member's COPY line after id and household_id, up to status (sealed in the reader)
+
+
+@dataclass(frozen=True, slots=True)
+class ExistingMember:
+    id: int
+    household_id: int
+    name: str
+    relation: str
+    phone_hash: str
+    insurance_type: str
+    hardship: tuple[str, ...]
+    registered_on: date
+
+
+@dataclass(frozen=True, slots=True)
+class ExistingHousehold:
+    id: int
+    village_id: int
+    address: str
+
+
+@dataclass
+class BatchPlan:
+    """What one batch writes. Household keys are 户号; members are rows of the batch."""
+
+    new_households: dict[str, tuple[int, str]] = field(default_factory=dict)  # number → (village_id, address)
+    changed_households: dict[int, tuple[int, str]] = field(default_factory=dict)  # id → (village_id, address)
+    new_members: list = field(default_factory=list)
+    changed_members: list[tuple[int, SealedRow]] = field(default_factory=list)  # (member id, row)
+    unchanged: int = 0
+
+
+def plan_batch(
+    rows: Sequence[SealedRow],
+    members: dict[str, ExistingMember],
+    households: dict[str, ExistingHousehold],
+) -> BatchPlan:
+    """Sort a batch into new, changed and unchanged households and members (pure).
+
+    A household's address is the first non-empty one its rows give; an empty cell never clears a stored address.
+    A member has changed when its household, name, relation, phone, insurance, hardship or register date differ."""
+    plan = BatchPlan()
+    addresses: dict[str, str] = {}
+    for row in rows:
+        if row.address and row.household_number not in addresses:
+            addresses[row.household_number] = row.address
+    for row in rows:
+        number = row.household_number
+        known = households.get(number)
+        if known is None:
+            plan.new_households.setdefault(number, (row.village_id, addresses.get(number, "")))
+        elif known.id not in plan.changed_households:
+            address = addresses.get(number) or known.address
+            if (row.village_id, address) != (known.village_id, known.address):
+                plan.changed_households[known.id] = (row.village_id, address)
+        member = members.get(row.id_hash)
+        if member is None:
+            plan.new_members.append(row)
+        elif known is None or _differs(member, row, known.id):
+            plan.changed_members.append((member.id, row))
+        else:
+            plan.unchanged += 1
+    return plan
+
+
+def _differs(member: ExistingMember, row: SealedRow, household_id: int) -> bool:
+    return (
+        member.household_id != household_id
+        or member.name != row.name
+        or member.relation != row.relation
+        or member.phone_hash != row.phone_hash
+        or member.insurance_type != row.insurance_type
+        or member.hardship != tuple(row.hardship)
+        or member.registered_on != row.registered_on
+    )
+
+
+@dataclass
+class WriteCounts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    households_created: int = 0
+
+
+def write_batch(rows: Sequence[SealedRow]) -> WriteCounts:
+    """Write one batch in its own savepoint; retried once if a concurrent writer added one of its members."""
+    for attempt in (1, 2):
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                return _write(cursor, rows)
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _write(cursor, rows: Sequence[SealedRow]) -> WriteCounts:
+    # Taken per batch so that two imports of the same town interleave rather than race.
+    cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || '.roster_import', 0))")
+    households = _households(cursor, rows)
+    plan = plan_batch(rows, _members(cursor, rows), households)
+    new_ids = take_ids(cursor, "enrolment_household", len(plan.new_households))
+    household_ids = dict(zip(plan.new_households, new_ids, strict=True))
+    member_ids = take_ids(cursor, "enrolment_member", len(plan.new_members))
+    household_of = {number: found.id for number, found in households.items()} | household_ids
+    heads = _first_heads(plan, member_ids, household_of)
+    now = timezone.now().isoformat()
+    if plan.new_households:
+        _copy(
+            cursor,
+            "enrolment_household",
+            HOUSEHOLD_COPY_COLUMNS,
+            (
+                f"{household_ids[number]}\t{copy_text(number)}\t{village_id}\t{copy_text(address)}\t"
+                f"{heads.get(household_ids[number], _NULL)}\t{now}\n"
+                for number, (village_id, address) in plan.new_households.items()
+            ),
+        )
+    if plan.changed_households:
+        _update_households(cursor, plan.changed_households)
+    if plan.new_members:
+        _copy(
+            cursor,
+            "enrolment_member",
+            MEMBER_COPY_COLUMNS,
+            (
+                f"{pk}\t{household_of[row.household_number]}\t{row.member_tail}\t{now}\t{now}\n"
+                for pk, row in zip(member_ids, plan.new_members, strict=True)
+            ),
+        )
+    if plan.changed_members:
+        _update_members(cursor, plan.changed_members, household_of)
+    existing_heads = {h: m for h, m in heads.items() if h not in household_ids.values()}
+    if existing_heads:
+        _update_heads(cursor, existing_heads)
+    return WriteCounts(
+        created=len(plan.new_members),
+        updated=len(plan.changed_members),
+        unchanged=plan.unchanged,
+        households_created=len(plan.new_households),
+    )
+
+
+def _members(cursor, rows: Sequence[SealedRow]) -> dict[str, ExistingMember]:
+    cursor.execute(
+        "SELECT id_hash, id, household_id, name, relation, phone_hash, insurance_type, hardship_categories,"
+        " registered_on FROM enrolment_member WHERE id_hash = ANY(%s::varchar[])",
+        [[row.id_hash for row in rows]],
+    )
+    return {
+        found[0]: ExistingMember(
+            found[1], found[2], found[3], found[4], found[5], found[6], tuple(found[7]), found[8]
+        )
+        for found in cursor.fetchall()
+    }
+
+
+def _households(cursor, rows: Sequence[SealedRow]) -> dict[str, ExistingHousehold]:
+    cursor.execute(
+        "SELECT number, id, village_id, address FROM enrolment_household WHERE number = ANY(%s::varchar[])",
+        [list({row.household_number for row in rows})],
+    )
+    return {found[0]: ExistingHousehold(found[1], found[2], found[3]) for found in cursor.fetchall()}
+
+
+def take_ids(cursor, table: str, count: int) -> list[int]:
+    """``count`` fresh ids from a table's id sequence (safe beside other writers: each is its own nextval)."""
+    if not count:
+        return []
+    cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+    # The sequence as a constant: looked up per row, nextval costs several times more.
+    cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [cursor.fetchone()[0], count])
+    return [found[0] for found in cursor.fetchall()]
+
+
+def _first_heads(plan: BatchPlan, member_ids: list[int], household_of: dict[str, int]) -> dict[int, int]:
+    """Household id → the member to make its head: the oldest written member whose relation is 户主."""
+    heads: dict[int, int] = {}
+    written: Iterable[tuple[int, SealedRow]] = (
+        *zip(member_ids, plan.new_members, strict=True),
+        *plan.changed_members,
+    )
+    for pk, row in written:
+        if row.relation == _HEAD:
+            household = household_of[row.household_number]
+            if household not in heads or pk < heads[household]:
+                heads[household] = pk
+    return heads
+
+
+def _copy(cursor, table: str, columns: Sequence[str], lines: Iterable[str]) -> None:
+    data = "".join(lines)
+    # One read of the whole buffer: psycopg2 reads the file in `size` chunks, each needing the GIL back. Django
+    # does not translate copy_expert's errors; the wrapper makes a duplicate an IntegrityError like any other.
+    with connection.wrap_database_errors:
+        cursor.copy_expert(
+            f"COPY {table} ({', '.join(columns)}) FROM STDIN", io.StringIO(data), max(len(data), 8192)
+        )
+
+
+def _update_households(cursor, changed: dict[int, tuple[int, str]]) -> None:
+    cursor.execute(
+        "UPDATE enrolment_household h SET village_id = v.village_id, address = v.address"
+        " FROM unnest(%s::bigint[], %s::bigint[], %s::varchar[]) AS v(id, village_id, address) WHERE h.id = v.id",
+        [list(changed), [v for v, _ in changed.values()], [a for _, a in changed.values()]],
+    )
+
+
+def _update_members(cursor, changed: list[tuple[int, SealedRow]], household_of: dict[str, int]) -> None:
+    """Changed members get every compared field; their phone token only when the number itself changed."""
+    cursor.execute(
+        "UPDATE enrolment_member m SET household_id = v.household_id, name = v.name, relation = v.relation,"
+        " phone_encrypted = CASE WHEN v.phone_hash = m.phone_hash THEN m.phone_encrypted ELSE v.phone_token END,"
+        " phone_masked = CASE WHEN v.phone_hash = m.phone_hash THEN m.phone_masked ELSE v.phone_masked END,"
+        " phone_hash = v.phone_hash, insurance_type = v.insurance_type,"
+        " hardship_categories = v.hardship::varchar(32)[], registered_on = v.registered_on, updated_at = now()"
+        " FROM unnest(%s::bigint[], %s::bigint[], %s::varchar[], %s::varchar[], %s::text[], %s::varchar[],"
+        " %s::varchar[], %s::varchar[], %s::text[], %s::date[])"
+        " AS v(id, household_id, name, relation, phone_token, phone_hash, phone_masked, insurance_type, hardship,"
+        " registered_on) WHERE m.id = v.id",
+        [
+            [pk for pk, _ in changed],
+            [household_of[row.household_number] for _, row in changed],
+            [row.name for _, row in changed],
+            [row.relation for _, row in changed],
+            [row.phone_token for _, row in changed],
+            [row.phone_hash for _, row in changed],
+            [mask_phone(row.phone) if row.phone else "" for _, row in changed],
+            [row.insurance_type for _, row in changed],
+            ["{" + ",".join(row.hardship) + "}" for _, row in changed],
+            [row.registered_on for _, row in changed],
+        ],
+    )
+
+
+def _update_heads(cursor, heads: dict[int, int]) -> None:
+    """A household's head is its 户主 member; an existing head that is still 户主 of the household stays."""
+    cursor.execute(
+        "UPDATE enrolment_household h SET head_id = v.head FROM ("
+        " SELECT unnest(%s::bigint[]) AS id, unnest(%s::bigint[]) AS head) v"
+        " WHERE h.id = v.id AND h.head_id IS DISTINCT FROM v.head AND NOT EXISTS ("
+        "  SELECT 1 FROM enrolment_member m WHERE m.id = h.head_id AND m.household_id = h.id"
+        "  AND m.relation = 'head')",
+        [list(heads), list(heads.values())],
+    )

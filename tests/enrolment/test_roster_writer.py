@@ -1,0 +1,208 @@
+"""Roster batches into the database: what is new, changed or unchanged (pure planning), constant queries a batch,
+households whose rows span batches, and the retry when another writer adds a member between look-up and COPY."""
+
+import csv
+from dataclasses import dataclass, field
+from datetime import date
+
+import pytest
+from django.db import connection, transaction
+
+from mutualaid.enrolment import roster, roster_writer
+from mutualaid.enrolment.models import Household, Member
+from mutualaid.enrolment.roster_writer import ExistingHousehold, ExistingMember, plan_batch
+from mutualaid.platform import crypto, idnumbers
+from tests.enrolment.test_roster import HEADER, _id, _rows
+
+# --- planning (pure) ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    household_number: str = "H1"
+    village_id: int = 1
+    address: str = ""
+    name: str = "王一"
+    id_hash: str = "a" * 64
+    relation: str = "head"
+    phone: str = ""
+    phone_hash: str = ""
+    phone_token: str = ""
+    insurance_type: str = "resident"
+    hardship: list[str] = field(default_factory=list)
+    registered_on: date = date(2001, 5, 6)
+    member_tail: str = ""
+
+
+def _stored(row: Row, member_id: int = 7, household_id: int = 3) -> ExistingMember:
+    return ExistingMember(
+        member_id,
+        household_id,
+        row.name,
+        row.relation,
+        row.phone_hash,
+        row.insurance_type,
+        tuple(row.hardship),
+        row.registered_on,
+    )
+
+
+def test_a_new_household_takes_the_first_address_its_rows_give():
+    rows = [
+        Row(id_hash="a" * 64),
+        Row(id_hash="b" * 64, address="一组 3 号"),
+        Row(id_hash="c" * 64, address="二组"),
+    ]
+    plan = plan_batch(rows, {}, {})
+    assert plan.new_households == {"H1": (1, "一组 3 号")}
+    assert plan.new_members == rows and not plan.changed_members and plan.unchanged == 0
+
+
+def test_an_unchanged_member_and_household_are_left_alone():
+    row = Row(address="一组 3 号")
+    plan = plan_batch([row], {row.id_hash: _stored(row)}, {"H1": ExistingHousehold(3, 1, "一组 3 号")})
+    assert (plan.new_households, plan.changed_households, plan.new_members, plan.changed_members) == (
+        {},
+        {},
+        [],
+        [],
+    )
+    assert plan.unchanged == 1
+
+
+def test_an_empty_address_cell_never_clears_the_stored_address():
+    row = Row(address="")
+    plan = plan_batch([row], {row.id_hash: _stored(row)}, {"H1": ExistingHousehold(3, 1, "一组 3 号")})
+    assert plan.changed_households == {} and plan.unchanged == 1
+
+
+def test_any_compared_field_that_differs_makes_the_member_changed():
+    stored = Row()
+    household = {"H1": ExistingHousehold(3, 1, "")}
+    for changed in (
+        Row(name="王二"),
+        Row(relation="spouse"),
+        Row(phone="13912345678", phone_hash="f" * 64),
+        Row(insurance_type="none"),
+        Row(hardship=["dibao"]),
+        Row(registered_on=date(2002, 1, 1)),
+    ):
+        plan = plan_batch([changed], {stored.id_hash: _stored(stored)}, household)
+        assert plan.changed_members == [(7, changed)], changed
+
+
+def test_a_member_moving_to_a_new_household_is_a_change_and_the_household_is_new():
+    row = Row(household_number="H2")
+    plan = plan_batch([row], {row.id_hash: _stored(row, household_id=3)}, {})
+    assert plan.new_households == {"H2": (1, "")}
+    assert plan.changed_members == [(7, row)]
+
+
+def test_a_household_moved_to_another_village_or_given_an_address_is_changed():
+    row = Row(village_id=2, address="三组")
+    plan = plan_batch([row], {row.id_hash: _stored(row)}, {"H1": ExistingHousehold(3, 1, "")})
+    assert plan.changed_households == {3: (2, "三组")}
+
+
+# --- writing -----------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def village(in_xinsheng, build):
+    return build.village("500152116201", "天池村")
+
+
+def _sealed(village, households: int, size: int = 3) -> list[roster.RowData]:
+    validator = roster.RowValidator(
+        {village.code: village.pk}, None, date.today(), roster.header_keys(HEADER)
+    )
+    rows = [
+        validator.validate(n, values) for n, values in enumerate(_rows(village.code, households, size), 2)
+    ]
+    assert all(isinstance(row, roster.RowData) for row in rows)
+    roster.seal_batch(rows)
+    return rows
+
+
+class _Statements:
+    """Counts the statements a block sends (COPY goes around the execute wrapper: counted by the writer's own
+    wrapper below)."""
+
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
+
+
+def _statements_to_write(rows) -> int:
+    counter = _Statements()
+    with connection.execute_wrapper(counter), transaction.atomic():
+        roster_writer.write_batch(rows)
+    return counter.count
+
+
+def test_a_batch_costs_the_same_statements_for_10_or_100_households(village):
+    assert _statements_to_write(_sealed(village, 10)) == _statements_to_write(
+        [r for r in _sealed(village, 110) if r.household_number >= "X0010"]
+    )
+
+
+def test_new_rows_are_copied_with_their_heads_and_can_be_read_back(village):
+    counts = roster_writer.write_batch(_sealed(village, 2, 2))
+    assert (counts.created, counts.households_created, counts.updated, counts.unchanged) == (4, 2, 0, 0)
+    household = Household.objects.get(number="X0001")
+    assert household.head.name == "王2" and household.village_id == village.pk
+    member = Member.objects.get(name="王3")
+    assert crypto.decrypt(member.id_number_encrypted) == _id(3)
+    assert crypto.decrypt(member.phone_encrypted) == "13912340003" and member.phone_masked == "139****0003"
+    assert (member.sex, member.birth_date, member.status) == (
+        idnumbers.parse(_id(3)).sex,
+        idnumbers.parse(_id(3)).birth_date,
+        "active",
+    )
+
+
+def test_a_household_whose_head_comes_in_a_later_batch_gets_it(village, tmp_path):
+    rows = _rows(village.code, 2, 2)
+    rows = [rows[1], rows[3], rows[0], rows[2]]  # the members first, both heads in the second batch
+    path = tmp_path / "roster.csv"
+    with open(path, "w", encoding="utf-8-sig", newline="") as handle:
+        csv.writer(handle).writerows([HEADER, *rows])
+    counts, report = roster.import_file(str(path), "csv", batch_size=2)
+    report.discard()
+    assert (counts.created, counts.households_created) == (4, 2)
+    assert Household.objects.get(number="X0000").head.name == "王0"
+    assert Household.objects.get(number="X0001").head.name == "王2"
+
+
+def test_a_member_added_between_look_up_and_copy_makes_the_batch_retry(village, monkeypatch):
+    rows = _sealed(village, 1, 2)
+    roster_writer.write_batch(rows[:1])  # stands for a member registered through the API meanwhile
+    look_ups = []
+    real_members = roster_writer._members
+
+    def first_look_up_misses(cursor, batch):
+        look_ups.append(len(batch))
+        return {} if len(look_ups) == 1 else real_members(cursor, batch)
+
+    monkeypatch.setattr(roster_writer, "_members", first_look_up_misses)
+    counts = roster_writer.write_batch(rows)
+    assert len(look_ups) == 2
+    assert (counts.created, counts.unchanged) == (1, 1)
+    assert Member.objects.filter(household__number="X0000").count() == 2
+
+
+def test_backslashes_and_tabs_in_names_and_addresses_survive_the_copy(village):
+    values = _rows(village.code, 1, 1)[0]
+    values[2] = "王\\一\t二"
+    validator = roster.RowValidator(
+        {village.code: village.pk}, None, date.today(), roster.header_keys([*HEADER, "住址"])
+    )
+    row = validator.validate(2, [*values, "一组\\3号\t东"])
+    assert isinstance(row, roster.RowData)
+    roster.seal_batch([row])
+    roster_writer.write_batch([row])
+    member = Member.objects.select_related("household").get(id_hash=row.id_hash)
+    assert (member.name, member.household.address) == ("王\\一\t二", "一组\\3号\t东")
