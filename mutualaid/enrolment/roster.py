@@ -19,7 +19,7 @@ import tempfile
 import threading
 import zipfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from operator import itemgetter
 
@@ -349,14 +349,11 @@ class RowValidator:
 
 
 @dataclass
-class Counts:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
+class Counts(WriteCounts):
+    """An import's running totals: what the batches wrote, and the rows read and refused."""
+
     errors: int = 0
-    households_created: int = 0
     rows_done: int = 0
-    problems: list = field(default_factory=list)
 
     def add(self, written: WriteCounts) -> None:
         self.created += written.created
