@@ -29,10 +29,10 @@ from datetime import date, datetime, time, timedelta
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
-from mutualaid.enrolment import rules, sealing
+from mutualaid.enrolment import rules
 from mutualaid.enrolment.models import Village
 from mutualaid.enrolment.rules import SHANGHAI
-from mutualaid.platform import idnumbers
+from mutualaid.platform import crypto, idnumbers
 from mutualaid.platform.crypto import mask_phone
 from mutualaid.policies.terms import EnrolmentTerms, FundingSource
 
@@ -259,10 +259,10 @@ def load_town(
     villages = generator.villages()
     homes = generator.homes(villages)
     persons = [p for home in homes for p in home.people]
-    id_tokens = sealing.encrypt_many([p.id_number for p in persons])
+    id_tokens = crypto.encrypt_many([p.id_number for p in persons])
     with_phone = [p for p in persons if p.phone]
     phone_tokens = dict(
-        zip((id(p) for p in with_phone), sealing.encrypt_many([p.phone for p in with_phone]), strict=True)
+        zip((id(p) for p in with_phone), crypto.encrypt_many([p.phone for p in with_phone]), strict=True)
     )
     now = datetime.now(tz=SHANGHAI).isoformat()
     counts = {"villages": len(villages), "households": len(homes), "members": len(persons)}
@@ -310,9 +310,9 @@ def load_town(
             ),
             (
                 (
-                    member_ids[id(p)], first_home + h, p.name, id_tokens[i], sealing.lookup_hash(p.id_number),
+                    member_ids[id(p)], first_home + h, p.name, id_tokens[i], crypto.lookup_hash(p.id_number),
                     idnumbers.mask(p.id_number), p.sex, p.birth_date.isoformat(), p.relation,
-                    phone_tokens.get(id(p), ""), sealing.lookup_hash(p.phone) if p.phone else "",
+                    phone_tokens.get(id(p), ""), crypto.lookup_hash(p.phone) if p.phone else "",
                     mask_phone(p.phone) if p.phone else "", p.insurance, "{" + ",".join(p.hardship) + "}",
                     p.registered_on.isoformat(), p.status, now, now,
                 )
@@ -384,7 +384,7 @@ def _enrol(
         ),
     )
     hashes = {
-        member_ids[id(p)]: sealing.lookup_hash(p.id_number) for _h, home, _p in plans for p in home.people
+        member_ids[id(p)]: crypto.lookup_hash(p.id_number) for _h, home, _p in plans for p in home.people
     }
     cursor.execute(
         "CREATE TEMP TABLE IF NOT EXISTS demo_enrolled_person (id_hash varchar(64)) ON COMMIT DROP"

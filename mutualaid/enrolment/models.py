@@ -1,5 +1,5 @@
 """Villages, households and members of a town, their enrolment by scheme year, the fees received, and roster
-imports. ID and phone numbers are stored Fernet-encrypted with a keyed hash for look-ups and a masked copy for
+imports. ID and phone numbers are stored encrypted (``platform.crypto``) with a keyed hash for look-ups and a masked copy for
 display (the mask is what every non-privileged reader sees anyway)."""
 
 from __future__ import annotations

@@ -10,29 +10,30 @@ errors are skipped and copied, with an error column, into an error report in the
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
 import os
-import queue
-import sys
+import pickle
+import signal
 import tempfile
-import threading
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from operator import itemgetter
+from typing import NoReturn
 
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import connection, transaction
 from django.utils import timezone
 
-from mutualaid.enrolment import fields, roster_writer, sealing
+from mutualaid.enrolment import fields, roster_writer
 from mutualaid.enrolment.error_codes import EnrolmentErrorCode as Code
 from mutualaid.enrolment.models import ImportJob, ImportStatus, Village
-from mutualaid.enrolment.roster_writer import WriteCounts
-from mutualaid.platform import idnumbers
+from mutualaid.enrolment.roster_writer import SealedRow, WriteCounts
+from mutualaid.platform import crypto, idnumbers
 from mutualaid.platform.audit.actions import record_event
 from mutualaid.platform.crypto import mask_phone
 
@@ -212,10 +213,6 @@ class RowData:
     hardship: list[str]
     registered_on: date
     address: str
-    phone_token: str = ""  # sealed by seal_batch
-    member_tail: str = (
-        ""  # the member's COPY line after id and household_id (roster_writer.MEMBER_COPY_COLUMNS)
-    )
 
 
 def _text(value) -> str:
@@ -314,7 +311,7 @@ class RowValidator:
         registered = self._parsed("registered_on", registered, problems)
         id_hash = ""
         if found is None:
-            id_hash = sealing.lookup_hash(id_text)
+            id_hash = crypto.lookup_hash(id_text)
             first = self.seen_ids.setdefault(id_hash, line)
             if first != line:
                 problems.append(f"身份证号与第 {first} 行重复")
@@ -337,7 +334,7 @@ class RowValidator:
             date(int(id_text[6:10]), int(id_text[10:12]), int(id_text[12:14])),
             relation,
             phone,
-            sealing.lookup_hash(phone) if phone else "",
+            crypto.lookup_hash(phone) if phone else "",
             insurance,
             hardship,
             registered,
@@ -362,7 +359,9 @@ class Counts(WriteCounts):
         self.households_created += written.households_created
 
 
-def _refuse_other_villages(cursor, rows: list[RowData], allowed_village: str, counts: Counts, report) -> list:
+def _refuse_other_villages(
+    cursor, rows: list[SealedRow], allowed_village: str, counts: Counts, report
+) -> list:
     """A coordinator may neither take members nor households from another village."""
     cursor.execute(
         "SELECT m.id_hash FROM enrolment_member m JOIN enrolment_household h ON h.id = m.household_id"
@@ -391,30 +390,49 @@ def _refuse_other_villages(cursor, rows: list[RowData], allowed_village: str, co
 
 @dataclass
 class Batch:
-    """Validated rows of one batch, sealed off the database thread."""
+    """Validated rows of one batch, sealed in the reader process."""
 
-    rows: list[RowData]
+    rows: list[SealedRow]
     errors: list[tuple[int, list, str]]  # rows refused by validation: line, values, message
     raw: dict[int, list]  # values by line, kept for a coordinator's import (refusals found in the database)
     rows_done: int
 
 
-def seal_batch(rows: list[RowData]) -> None:
-    """Encrypt each row's ID and phone number and render its member COPY line (pure CPU: runs in the reader
-    thread). Sets ``phone_token`` and ``member_tail``."""
-    id_tokens = sealing.encrypt_many([r.id_number for r in rows])
-    with_phone = [r for r in rows if r.phone]
-    for row, token in zip(with_phone, sealing.encrypt_many([r.phone for r in with_phone]), strict=True):
-        row.phone_token = token
+def seal_batch(rows: list[RowData]) -> list[SealedRow]:
+    """Encrypt each row's ID and phone number and render its member COPY line (pure CPU: the reader's work)."""
+    id_tokens = crypto.encrypt_many([r.id_number for r in rows])
+    phones = [r.phone for r in rows if r.phone]
+    phone_tokens = iter(crypto.encrypt_many(phones))
     escape = roster_writer.copy_text
+    sealed = []
     for row, id_token in zip(rows, id_tokens, strict=True):
         phone = row.phone
-        row.member_tail = (
+        phone_token, phone_masked = (next(phone_tokens), mask_phone(phone)) if phone else ("", "")
+        hardship = tuple(row.hardship)
+        tail = (
             f"{escape(row.name)}\t{id_token}\t{row.id_hash}\t{idnumbers.mask(row.id_number)}\t{row.sex}\t"
-            f"{row.birth_date.isoformat()}\t{row.relation}\t{row.phone_token}\t{row.phone_hash}\t"
-            f"{mask_phone(phone) if phone else ''}\t{row.insurance_type}\t{{{','.join(row.hardship)}}}\t"
-            f"{row.registered_on.isoformat()}\tactive"
+            f"{row.birth_date.isoformat()}\t{row.relation}\t{phone_token}\t{row.phone_hash}\t{phone_masked}\t"
+            f"{row.insurance_type}\t{{{','.join(hardship)}}}\t{row.registered_on.isoformat()}\tactive"
         )
+        sealed.append(
+            SealedRow(
+                row.line,
+                row.household_number,
+                row.village_id,
+                row.address,
+                row.name,
+                row.id_hash,
+                row.relation,
+                row.phone_hash,
+                phone_token,
+                phone_masked,
+                row.insurance_type,
+                hardship,
+                row.registered_on,
+                tail,
+            )
+        )
+    return sealed
 
 
 def _write_batch(batch: Batch, allowed_village: str | None, counts: Counts, report) -> None:
@@ -506,14 +524,78 @@ def _read_batches(sheet_rows, validator: RowValidator, allowed_village: str | No
             if allowed_village:
                 raw[line] = values
         if done % batch_size == 0:
-            seal_batch(rows)
-            yield Batch(rows, errors, raw, done)
+            yield Batch(seal_batch(rows), errors, raw, done)
             rows, errors, raw = [], [], {}
-    seal_batch(rows)
-    yield Batch(rows, errors, raw, done)
+    yield Batch(seal_batch(rows), errors, raw, done)
 
 
-_END = object()
+class ReaderProcess:
+    """Batches from a forked child process that parses, validates and seals them (读取进程).
+
+    A process rather than a thread: validation and encryption are pure Python and would share one GIL with the
+    writer, which made the two take turns (bench/roster_import.py). Forked, so it starts in milliseconds with the
+    validator already built. The child touches no database and leaves by ``os._exit``, so nothing of the
+    parent's (its database connection, temporary files) is closed or flushed by it. Batches go down a pipe,
+    whose small buffer keeps the child at most a batch ahead: memory stays constant."""
+
+    def __init__(self, batches: Iterator[Batch]):
+        read_end, write_end = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:  # the child
+            os.close(read_end)
+            _send_batches(batches, write_end)  # never returns
+        os.close(write_end)
+        self._pipe = os.fdopen(read_end, "rb")
+        self._ended = False
+
+    def __iter__(self) -> Iterator[Batch]:
+        while True:
+            try:
+                kind, payload = pickle.load(self._pipe)
+            except EOFError:
+                raise RuntimeError("花名册读取进程意外退出") from None
+            if kind == "end":
+                self._ended = True
+                return
+            if kind == "error":
+                raise payload
+            rows, errors, raw, rows_done = payload
+            yield Batch(list(map(SealedRow._make, rows)), errors, raw, rows_done)
+
+    def close(self) -> None:
+        self._pipe.close()  # a child still writing gets a broken pipe and leaves
+        if not self._ended:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+        os.waitpid(self.pid, 0)
+
+
+def _send_batches(batches: Iterator[Batch], fd: int) -> NoReturn:
+    status = 0
+    try:
+        with os.fdopen(fd, "wb") as pipe:
+            try:
+                for batch in batches:
+                    # Plain tuples pickle at twice the speed of named ones.
+                    rows = [tuple(row) for row in batch.rows]
+                    pickle.dump(("batch", (rows, batch.errors, batch.raw, batch.rows_done)), pipe, protocol=5)
+                    pipe.flush()
+                message: tuple = ("end", None)
+            except Exception as exc:  # raised again in the parent, like any error of reading the file
+                message = ("error", _picklable(exc))
+            pickle.dump(message, pipe, protocol=5)
+    except BaseException:
+        status = 1  # the parent went away
+    finally:
+        os._exit(status)
+
+
+def _picklable(exc: Exception) -> Exception:
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:
+        return RuntimeError(f"{type(exc).__name__}: {exc}")
+    return exc
 
 
 def import_file(
@@ -526,29 +608,11 @@ def import_file(
     batch_size: int = BATCH_SIZE,
 ) -> tuple[Counts, ErrorReport]:
     """Import a roster file into the current town. Each batch is its own transaction (progress is visible and a
-    crash loses at most one batch; re-running is safe because every write is an idempotent upsert).
+    crash loses at most one batch; re-running is safe because the writer only adds what is new and changes
+    what changed).
 
-    A reader thread parses, validates and seals the next batch while this thread writes the previous one
-    (psycopg2 releases the GIL while PostgreSQL works); at most two batches are in memory at once. Only this
-    thread touches the database."""
-    # This thread takes the GIL back after every database call; at the default 5 ms switch interval the busy
-    # reader keeps it that long each time, which made imports half again slower (bench/roster_import.py).
-    switch_interval = sys.getswitchinterval()
-    sys.setswitchinterval(min(switch_interval, 0.0005))
-    try:
-        return _import_file(path, file_format, allowed_village, today, on_progress, batch_size)
-    finally:
-        sys.setswitchinterval(switch_interval)
-
-
-def _import_file(
-    path: str,
-    file_format: str,
-    allowed_village: str | None,
-    today: date | None,
-    on_progress: Callable[[Counts, int], None] | None,
-    batch_size: int,
-) -> tuple[Counts, ErrorReport]:
+    A child process reads, validates and seals the next batch while this process writes the previous one; only
+    this process touches the database."""
     sheet = Sheet(path, file_format)
     total = sheet.count_rows()
     villages = dict(Village.objects.values_list("code", "id"))
@@ -559,30 +623,9 @@ def _import_file(
     keys = header_keys(header)
     validator = RowValidator(villages, allowed_village, today or timezone.localdate(), keys)
     report.header(header)
-    batches: queue.Queue = queue.Queue(maxsize=1)
-    stop = threading.Event()
-
-    def read() -> None:
-        try:
-            for batch in _read_batches(sheet_rows, validator, allowed_village, batch_size):
-                while not stop.is_set():
-                    try:
-                        batches.put(batch, timeout=0.5)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return
-            batches.put(_END)
-        except BaseException as exc:  # handed to the writer, which raises it
-            batches.put(exc)
-
-    reader = threading.Thread(target=read, name="roster-reader", daemon=True)
-    reader.start()
+    reader = ReaderProcess(_read_batches(sheet_rows, validator, allowed_village, batch_size))
     try:
-        while (batch := batches.get()) is not _END:
-            if isinstance(batch, BaseException):
-                raise batch
+        for batch in reader:
             for line, values, message in batch.errors:
                 report.row(line, values, message)
             counts.errors += len(batch.errors)
@@ -596,12 +639,11 @@ def _import_file(
             if on_progress:
                 on_progress(counts, total)
     except BaseException:
-        stop.set()
         report.close()
         report.discard()
         raise
     finally:
-        reader.join(timeout=5)
+        reader.close()
     report.close()
     return counts, report
 

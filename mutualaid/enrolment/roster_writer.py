@@ -16,12 +16,10 @@ import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Protocol
+from typing import NamedTuple
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
-
-from mutualaid.platform.crypto import mask_phone
 
 MEMBER_COPY_COLUMNS = (
     "id", "household_id", "name", "id_number_encrypted", "id_hash", "id_masked", "sex", "birth_date", "relation",
@@ -39,22 +37,23 @@ def copy_text(value: str) -> str:
     return value.translate(_ESCAPES)
 
 
-class SealedRow(Protocol):
-    """What the writer needs of a validated row (``roster.RowData``)."""
+class SealedRow(NamedTuple):
+    """A validated, sealed roster row: what the writer needs of it (made by ``roster.seal_batch``)."""
 
+    line: int
     household_number: str
     village_id: int
     address: str
     name: str
     id_hash: str
     relation: str
-    phone: str
     phone_hash: str
     phone_token: str
+    phone_masked: str
     insurance_type: str
-    hardship: list[str]
+    hardship: tuple[str, ...]
     registered_on: date
-    member_tail: str  # the member's COPY line after id and household_id, up to status (sealed in the reader)
+    member_tail: str  # the member's COPY line after id and household_id, up to status
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +126,7 @@ def _differs(member: ExistingMember, row: SealedRow, household_id: int) -> bool:
         or member.relation != row.relation
         or member.phone_hash != row.phone_hash
         or member.insurance_type != row.insurance_type
-        or member.hardship != tuple(row.hardship)
+        or member.hardship != row.hardship
         or member.registered_on != row.registered_on
     )
 
@@ -188,7 +187,8 @@ def _write(cursor, rows: Sequence[SealedRow]) -> WriteCounts:
         )
     if plan.changed_members:
         _update_members(cursor, plan.changed_members, household_of)
-    existing_heads = {h: m for h, m in heads.items() if h not in household_ids.values()}
+    created = set(household_ids.values())
+    existing_heads = {h: m for h, m in heads.items() if h not in created}
     if existing_heads:
         _update_heads(cursor, existing_heads)
     return WriteCounts(
@@ -283,7 +283,7 @@ def _update_members(cursor, changed: list[tuple[int, SealedRow]], household_of: 
             [row.relation for _, row in changed],
             [row.phone_token for _, row in changed],
             [row.phone_hash for _, row in changed],
-            [mask_phone(row.phone) if row.phone else "" for _, row in changed],
+            [row.phone_masked for _, row in changed],
             [row.insurance_type for _, row in changed],
             ["{" + ",".join(row.hardship) + "}" for _, row in changed],
             [row.registered_on for _, row in changed],

@@ -44,7 +44,7 @@ if not (_secret_key and _field_key and _lookup_key):
     _lookup_key = _lookup_key or _generated["LOOKUP_HASH_KEY"]
 
 SECRET_KEY = _secret_key
-FIELD_ENCRYPTION_KEY = _field_key  # Fernet key for ID and phone numbers
+FIELD_ENCRYPTION_KEY = _field_key  # ID and phone numbers: AES-256-GCM key derived from it (Fernet before)
 LOOKUP_HASH_KEY = _lookup_key  # HMAC key for look-ups of encrypted values
 
 DEBUG = _env("DEBUG", "0" if PRODUCTION else "1") == "1"
