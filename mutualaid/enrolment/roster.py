@@ -404,15 +404,18 @@ def seal_batch(rows: list[RowData]) -> list[SealedRow]:
     phones = [r.phone for r in rows if r.phone]
     phone_tokens = iter(crypto.encrypt_many(phones))
     escape = roster_writer.copy_text
+    dates: dict[date, str] = {}  # register dates repeat down a roster
     sealed = []
     for row, id_token in zip(rows, id_tokens, strict=True):
-        phone = row.phone
+        phone, id_number, registered = row.phone, row.id_number, row.registered_on
         phone_token, phone_masked = (next(phone_tokens), mask_phone(phone)) if phone else ("", "")
         hardship = tuple(row.hardship)
+        registered_text = dates.get(registered) or dates.setdefault(registered, registered.isoformat())
         tail = (
-            f"{escape(row.name)}\t{id_token}\t{row.id_hash}\t{idnumbers.mask(row.id_number)}\t{row.sex}\t"
-            f"{row.birth_date.isoformat()}\t{row.relation}\t{phone_token}\t{row.phone_hash}\t{phone_masked}\t"
-            f"{row.insurance_type}\t{{{','.join(hardship)}}}\t{row.registered_on.isoformat()}\tactive"
+            f"{escape(row.name)}\t{id_token}\t{row.id_hash}\t{id_number[:3]}***********{id_number[14:]}\t"
+            f"{row.sex}\t{id_number[6:10]}-{id_number[10:12]}-{id_number[12:14]}\t{row.relation}\t{phone_token}\t"
+            f"{row.phone_hash}\t{phone_masked}\t{row.insurance_type}\t{{{','.join(hardship)}}}\t"
+            f"{registered_text}\tactive"
         )
         sealed.append(
             SealedRow(
@@ -428,7 +431,7 @@ def seal_batch(rows: list[RowData]) -> list[SealedRow]:
                 phone_masked,
                 row.insurance_type,
                 hardship,
-                row.registered_on,
+                registered,
                 tail,
             )
         )
@@ -513,7 +516,8 @@ def _read_batches(sheet_rows, validator: RowValidator, allowed_village: str | No
     raw: dict[int, list] = {}
     done = 0
     for line, values in enumerate(sheet_rows, start=2):
-        if not any(_text(v) for v in values):
+        first = values[0] if values else None
+        if not (first.__class__ is str and first.strip()) and not any(_text(v) for v in values):
             continue  # blank lines
         result = validator.validate(line, values)
         done += 1

@@ -2,10 +2,12 @@
 households whose rows span batches, and the retry when another writer adds a member between look-up and COPY."""
 
 import csv
+import os
 from dataclasses import dataclass
 from datetime import date
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
 from mutualaid.enrolment import roster, roster_writer
@@ -154,7 +156,7 @@ def test_new_rows_are_copied_with_their_heads_and_can_be_read_back(village):
     household = Household.objects.get(number="X0001")
     assert household.head.name == "王2" and household.village_id == village.pk
     member = Member.objects.get(name="王3")
-    assert crypto.decrypt(member.id_number_encrypted) == _id(3)
+    assert crypto.decrypt(member.id_number_encrypted) == _id(3) and member.id_masked == idnumbers.mask(_id(3))
     assert crypto.decrypt(member.phone_encrypted) == "13912340003" and member.phone_masked == "139****0003"
     assert (member.sex, member.birth_date, member.status) == (
         idnumbers.parse(_id(3)).sex,
@@ -204,3 +206,52 @@ def test_backslashes_and_tabs_in_names_and_addresses_survive_the_copy(village):
     roster_writer.write_batch(roster.seal_batch([row]))
     member = Member.objects.select_related("household").get(id_hash=row.id_hash)
     assert (member.name, member.household.address) == ("王\\一\t二", "一组\\3号\t东")
+
+
+# --- the reader process --------------------------------------------------------------------------------------------
+
+
+def _reaped(pid: int) -> bool:
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+def test_an_error_while_reading_reaches_the_writer_and_the_reader_is_reaped():
+    def batches():
+        yield roster.Batch([], [], {}, 1)
+        raise ValidationError("文件无法读取", code="unsupported_file_type")
+
+    reader = roster.ReaderProcess(batches())
+    received = []
+    with pytest.raises(ValidationError) as raised:
+        for batch in reader:
+            received.append(batch.rows_done)
+    reader.close()
+    assert received == [1] and raised.value.code == "unsupported_file_type"
+    assert _reaped(reader.pid)
+
+
+def test_a_failed_write_stops_the_reader_and_keeps_the_batches_already_committed(
+    village, tmp_path, monkeypatch
+):
+    path = tmp_path / "roster.csv"
+    with open(path, "w", encoding="utf-8-sig", newline="") as handle:
+        csv.writer(handle).writerows([HEADER, *_rows(village.code, 3, 2)])
+    readers = []
+
+    class RecordedReader(roster.ReaderProcess):
+        def __init__(self, batches):
+            super().__init__(batches)
+            readers.append(self)
+
+    def fail_after_the_first_batch(counts, total):
+        raise RuntimeError("写入中断")
+
+    monkeypatch.setattr(roster, "ReaderProcess", RecordedReader)
+    with pytest.raises(RuntimeError):
+        roster.import_file(str(path), "csv", batch_size=2, on_progress=fail_after_the_first_batch)
+    assert _reaped(readers[0].pid)
+    assert Member.objects.count() == 2
