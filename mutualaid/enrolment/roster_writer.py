@@ -234,15 +234,12 @@ def take_ids(cursor, table: str, count: int) -> list[int]:
 def _first_heads(plan: BatchPlan, member_ids: list[int], household_of: dict[str, int]) -> dict[int, int]:
     """Household id → the member to make its head: the oldest written member whose relation is 户主."""
     heads: dict[int, int] = {}
-    written: Iterable[tuple[int, SealedRow]] = (
-        *zip(member_ids, plan.new_members, strict=True),
-        *plan.changed_members,
-    )
-    for pk, row in written:
-        if row.relation == _HEAD:
-            household = household_of[row.household_number]
-            if household not in heads or pk < heads[household]:
-                heads[household] = pk
+    for written in (zip(member_ids, plan.new_members, strict=True), plan.changed_members):
+        for pk, row in written:
+            if row.relation == _HEAD:
+                household = household_of[row.household_number]
+                if pk < heads.get(household, pk + 1):
+                    heads[household] = pk
     return heads
 
 
