@@ -244,12 +244,13 @@ def _first_heads(plan: BatchPlan, member_ids: list[int], household_of: dict[str,
 
 
 def _copy(cursor, table: str, columns: Sequence[str], lines: Iterable[str]) -> None:
-    data = "".join(lines)
-    # One read of the whole buffer: psycopg2 reads the file in `size` chunks, each needing the GIL back. Django
-    # does not translate copy_expert's errors; the wrapper makes a duplicate an IntegrityError like any other.
+    # UTF-8 bytes, read in one go: a StringIO holds Chinese text at four bytes a character and psycopg2 would copy
+    # and encode it again, and each of its default 8 KB reads needs the GIL back. Django does not translate
+    # copy_expert's errors; the wrapper makes a duplicate an IntegrityError like any other.
+    data = "".join(lines).encode()
     with connection.wrap_database_errors:
         cursor.copy_expert(
-            f"COPY {table} ({', '.join(columns)}) FROM STDIN", io.StringIO(data), max(len(data), 8192)
+            f"COPY {table} ({', '.join(columns)}) FROM STDIN", io.BytesIO(data), max(len(data), 8192)
         )
 
 
