@@ -365,16 +365,18 @@ class Counts(WriteCounts):
 def _refuse_other_villages(
     cursor, rows: list[SealedRow], allowed_village: str, counts: Counts, report
 ) -> list:
-    """A coordinator may neither take members nor households from another village."""
+    """A coordinator may neither take members nor households from another village. (Keys go in as the
+    writer's look-ups take them: see roster_writer._members.)"""
     cursor.execute(
         "SELECT m.id_hash FROM enrolment_member m JOIN enrolment_household h ON h.id = m.household_id"
-        " JOIN enrolment_village v ON v.id = h.village_id WHERE m.id_hash = ANY(%s::varchar[]) AND v.code <> %s",
-        [[r.id_hash for r in rows], allowed_village],
+        " JOIN enrolment_village v ON v.id = h.village_id"
+        " WHERE m.id_hash = ANY((SELECT string_to_array(%s, ' '))::text[]) AND v.code <> %s",
+        [" ".join(r.id_hash for r in rows), allowed_village],
     )
     members_elsewhere = {found[0] for found in cursor.fetchall()}
     cursor.execute(
         "SELECT h.number FROM enrolment_household h JOIN enrolment_village v ON v.id = h.village_id"
-        " WHERE h.number = ANY(%s::varchar[]) AND v.code <> %s",
+        " WHERE h.number = ANY((SELECT %s::text[])::text[]) AND v.code <> %s",
         [list({r.household_number for r in rows}), allowed_village],
     )
     households_elsewhere = {found[0] for found in cursor.fetchall()}
