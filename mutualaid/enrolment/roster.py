@@ -324,7 +324,8 @@ class RowValidator:
                 problems.append(f"户号 {number} 在前面的行属于村 {known}")
         if problems:
             return "；".join(problems)
-        assert village_id is not None  # an unknown village is one of the problems above
+        born = idnumbers.birth_date(id_text)
+        assert village_id is not None and born is not None  # else they are among the problems above
         return RowData(
             line,
             number,
@@ -334,7 +335,7 @@ class RowValidator:
             id_text,
             id_hash,
             "M" if int(id_text[16]) % 2 else "F",
-            date(int(id_text[6:10]), int(id_text[10:12]), int(id_text[12:14])),
+            born,
             relation,
             phone,
             crypto.lookup_hash(phone) if phone else "",
@@ -405,6 +406,11 @@ class Batch:
 
 def seal_batch(rows: list[RowData]) -> list[SealedRow]:
     """Encrypt each row's ID and phone number and render its member COPY line (pure CPU: the reader's work)."""
+    return list(map(SealedRow._make, _sealed_values(rows)))
+
+
+def _sealed_values(rows: list[RowData]) -> list[tuple]:
+    """``seal_batch`` as plain tuples, the form the reader process sends (they pickle at twice the speed)."""
     id_tokens = crypto.encrypt_many([r.id_number for r in rows])
     phones = [r.phone for r in rows if r.phone]
     phone_tokens = iter(crypto.encrypt_many(phones))
@@ -423,7 +429,7 @@ def seal_batch(rows: list[RowData]) -> list[SealedRow]:
             f"{registered_text}\tactive"
         )
         sealed.append(
-            SealedRow(
+            (
                 row.line,
                 row.household_number,
                 row.village_id,
@@ -514,8 +520,14 @@ def _cell(value):
 # --- the import --------------------------------------------------------------------------------------------------
 
 
-def _read_batches(sheet_rows, validator: RowValidator, allowed_village: str | None, batch_size: int):
-    """Parse, validate and seal rows into Batches (CPU-bound; no database)."""
+# A batch as the reader process sends it: sealed rows as plain tuples, refused rows, raw values, rows read.
+_SentBatch = tuple[list[tuple], list[tuple[int, list, str]], dict[int, list], int]
+
+
+def _read_batches(
+    sheet_rows, validator: RowValidator, allowed_village: str | None, batch_size: int
+) -> Iterator[_SentBatch]:
+    """Parse, validate and seal rows into batches (CPU-bound; no database)."""
     rows: list[RowData] = []
     errors: list[tuple[int, list, str]] = []
     raw: dict[int, list] = {}
@@ -533,9 +545,9 @@ def _read_batches(sheet_rows, validator: RowValidator, allowed_village: str | No
             if allowed_village:
                 raw[line] = values
         if done % batch_size == 0:
-            yield Batch(seal_batch(rows), errors, raw, done)
+            yield _sealed_values(rows), errors, raw, done
             rows, errors, raw = [], [], {}
-    yield Batch(seal_batch(rows), errors, raw, done)
+    yield _sealed_values(rows), errors, raw, done
 
 
 class ReaderProcess:
@@ -547,7 +559,7 @@ class ReaderProcess:
     parent's (its database connection, temporary files) is closed or flushed by it. Batches go down a pipe,
     whose small buffer keeps the child at most a batch ahead: memory stays constant."""
 
-    def __init__(self, batches: Iterator[Batch]):
+    def __init__(self, batches: Iterator[_SentBatch]):
         read_end, write_end = os.pipe()
         self.pid = os.fork()
         if self.pid == 0:  # the child
@@ -580,15 +592,13 @@ class ReaderProcess:
         os.waitpid(self.pid, 0)
 
 
-def _send_batches(batches: Iterator[Batch], fd: int) -> NoReturn:
+def _send_batches(batches: Iterator[_SentBatch], fd: int) -> NoReturn:
     status = 0
     try:
         with os.fdopen(fd, "wb") as pipe:
             try:
                 for batch in batches:
-                    # Plain tuples pickle at twice the speed of named ones.
-                    rows = [tuple(row) for row in batch.rows]
-                    pickle.dump(("batch", (rows, batch.errors, batch.raw, batch.rows_done)), pipe, protocol=5)
+                    pickle.dump(("batch", batch), pipe, protocol=5)
                     pipe.flush()
                 message: tuple = ("end", None)
             except Exception as exc:  # raised again in the parent, like any error of reading the file

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from django.core.exceptions import ValidationError
 
@@ -57,15 +58,27 @@ def problem(value: str, today: date | None = None) -> tuple[str, str] | None:
         return "invalid_id_number_format", "身份证号只能由数字组成，最后一位可以是 X"
     if text[:2] not in PROVINCE_CODES:
         return "invalid_id_number_region", f"身份证号前两位 {text[:2]} 不是有效的省级行政区划代码"
-    try:
-        born = date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
-    except ValueError:
+    born = birth_date(text)
+    if born is None:
         return "invalid_id_number_birth_date", "身份证号中的出生日期不存在"
     if born < EARLIEST_BIRTH or born > (today or date.today()):
         return "invalid_id_number_birth_date", "身份证号中的出生日期不合理（晚于今天或过早）"
     if check_character(first17) != text[17]:
         return "invalid_id_number_check", "身份证号校验位不正确，请核对"
     return None
+
+
+def birth_date(text: str) -> date | None:
+    """The birth date in an 18-character ID number whose digits are checked; None when no such day exists."""
+    return _date_of(text[6:14])
+
+
+@lru_cache(maxsize=1 << 16)  # a roster's birth dates repeat: a day's date is built once
+def _date_of(digits: str) -> date | None:
+    try:
+        return date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
+    except ValueError:
+        return None
 
 
 def parse(value: str, *, field: str = "idNumber", today: date | None = None) -> IdNumber:

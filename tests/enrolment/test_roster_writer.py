@@ -221,7 +221,7 @@ def _reaped(pid: int) -> bool:
 
 def test_an_error_while_reading_reaches_the_writer_and_the_reader_is_reaped():
     def batches():
-        yield roster.Batch([], [], {}, 1)
+        yield [], [], {}, 1
         raise ValidationError("文件无法读取", code="unsupported_file_type")
 
     reader = roster.ReaderProcess(batches())
