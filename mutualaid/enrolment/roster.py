@@ -16,8 +16,10 @@ import gc
 import io
 import os
 import pickle
+import queue
 import signal
 import tempfile
+import threading
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -556,8 +558,10 @@ class ReaderProcess:
     A process rather than a thread: validation and encryption are pure Python and would share one GIL with the
     writer, which made the two take turns (bench/roster_import.py). Forked, so it starts in milliseconds with the
     validator already built. The child touches no database and leaves by ``os._exit``, so nothing of the
-    parent's (its database connection, temporary files) is closed or flushed by it. Batches go down a pipe,
-    whose small buffer keeps the child at most a batch ahead: memory stays constant."""
+    parent's (its database connection, temporary files) is closed or flushed by it.
+
+    Batches go down a pipe to a receiving thread here, which unpickles the next batch while the writer waits on
+    the database (the GIL is free then) and holds at most one: memory stays constant."""
 
     def __init__(self, batches: Iterator[_SentBatch]):
         read_end, write_end = os.pipe()
@@ -568,28 +572,51 @@ class ReaderProcess:
             _send_batches(batches, write_end)  # never returns
         os.close(write_end)
         self._pipe = os.fdopen(read_end, "rb")
+        self._received: queue.Queue = queue.Queue(maxsize=1)
+        self._closing = threading.Event()
         self._ended = False
+        self._receiver = threading.Thread(target=self._receive, name="roster-receiver", daemon=True)
+        self._receiver.start()
 
     def __iter__(self) -> Iterator[Batch]:
         while True:
-            try:
-                kind, payload = pickle.load(self._pipe)
-            except EOFError:
-                raise RuntimeError("花名册读取进程意外退出") from None
-            if kind == "end":
+            kind, payload = self._received.get()
+            if kind == "batch":
+                yield payload
+            elif kind == "end":
                 self._ended = True
                 return
-            if kind == "error":
+            elif kind == "error":
                 raise payload
-            rows, errors, raw, rows_done = payload
-            yield Batch(list(map(SealedRow._make, rows)), errors, raw, rows_done)
+            else:
+                raise RuntimeError("花名册读取进程意外退出") from payload
+
+    def _receive(self) -> None:
+        while not self._closing.is_set():
+            try:
+                kind, payload = pickle.load(self._pipe)
+            except Exception as exc:  # end of file or a torn message: the child died
+                kind, payload = "lost", exc
+            if kind == "batch":
+                rows, errors, raw, rows_done = payload
+                payload = Batch(list(map(SealedRow._make, rows)), errors, raw, rows_done)
+            while not self._closing.is_set():
+                try:
+                    self._received.put((kind, payload), timeout=0.2)
+                    break
+                except queue.Full:
+                    continue
+            if kind != "batch":
+                return
 
     def close(self) -> None:
-        self._pipe.close()  # a child still writing gets a broken pipe and leaves
-        if not self._ended:
+        self._closing.set()
+        if not self._ended:  # the receiver may be waiting on the pipe: the child's end closes it
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, signal.SIGKILL)
         os.waitpid(self.pid, 0)
+        self._receiver.join()
+        self._pipe.close()
 
 
 def _send_batches(batches: Iterator[_SentBatch], fd: int) -> NoReturn:

@@ -3,6 +3,8 @@ households whose rows span batches, and the retry when another writer adds a mem
 
 import csv
 import os
+import signal
+import time
 from dataclasses import dataclass
 from datetime import date
 
@@ -231,6 +233,21 @@ def test_an_error_while_reading_reaches_the_writer_and_the_reader_is_reaped():
             received.append(batch.rows_done)
     reader.close()
     assert received == [1] and raised.value.code == "unsupported_file_type"
+    assert _reaped(reader.pid)
+
+
+def test_a_reader_that_dies_fails_the_import_instead_of_hanging_it():
+    def batches():
+        yield [], [], {}, 1
+        time.sleep(60)
+
+    reader = roster.ReaderProcess(batches())
+    received = iter(reader)
+    assert next(received).rows_done == 1
+    os.kill(reader.pid, signal.SIGKILL)
+    with pytest.raises(RuntimeError, match="读取进程意外退出"):
+        next(received)
+    reader.close()
     assert _reaped(reader.pid)
 
 
