@@ -561,7 +561,8 @@ class ReaderProcess:
     parent's (its database connection, temporary files) is closed or flushed by it.
 
     Batches go down a pipe to a receiving thread here, which unpickles the next batch while the writer waits on
-    the database (the GIL is free then) and holds at most one: memory stays constant."""
+    the database (the GIL is free then). It takes a batch only when the one before has been handed on, so this
+    process holds two batches at most and the child, blocked on the pipe, one: memory stays constant."""
 
     def __init__(self, batches: Iterator[_SentBatch]):
         read_end, write_end = os.pipe()
@@ -572,7 +573,8 @@ class ReaderProcess:
             _send_batches(batches, write_end)  # never returns
         os.close(write_end)
         self._pipe = os.fdopen(read_end, "rb")
-        self._received: queue.Queue = queue.Queue(maxsize=1)
+        self._received: queue.Queue = queue.Queue()
+        self._room = threading.Semaphore(1)  # one batch received ahead of the one being written, no more
         self._closing = threading.Event()
         self._ended = False
         self._receiver = threading.Thread(target=self._receive, name="roster-receiver", daemon=True)
@@ -582,6 +584,7 @@ class ReaderProcess:
         while True:
             kind, payload = self._received.get()
             if kind == "batch":
+                self._room.release()
                 yield payload
             elif kind == "end":
                 self._ended = True
@@ -593,6 +596,8 @@ class ReaderProcess:
 
     def _receive(self) -> None:
         while not self._closing.is_set():
+            if not self._room.acquire(timeout=0.2):
+                continue
             try:
                 kind, payload = pickle.load(self._pipe)
             except Exception as exc:  # end of file or a torn message: the child died
@@ -600,12 +605,7 @@ class ReaderProcess:
             if kind == "batch":
                 rows, errors, raw, rows_done = payload
                 payload = Batch(list(map(SealedRow._make, rows)), errors, raw, rows_done)
-            while not self._closing.is_set():
-                try:
-                    self._received.put((kind, payload), timeout=0.2)
-                    break
-                except queue.Full:
-                    continue
+            self._received.put((kind, payload))
             if kind != "batch":
                 return
 
