@@ -671,6 +671,7 @@ def import_file(
     validator = RowValidator(villages, allowed_village, today or timezone.localdate(), keys)
     report.header(header)
     reader = ReaderProcess(_read_batches(sheet_rows, validator, allowed_village, batch_size))
+    sheet_rows.close()  # the child reads on; here the file (and a workbook's shared strings) can go
     try:
         for batch in reader:
             for line, values, message in batch.errors:
