@@ -21,7 +21,7 @@ import signal
 import tempfile
 import threading
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from datetime import date
 from operator import itemgetter
@@ -148,7 +148,7 @@ class Sheet:
         finally:
             workbook.close()
 
-    def rows(self) -> Iterator[list]:
+    def rows(self) -> Generator[list, None, None]:
         if self.format == "csv":
             with open(self.path, "rb") as raw:
                 encoding = _csv_encoding(raw.read(65536))
