@@ -566,10 +566,12 @@ class ReaderProcess:
 
     def __init__(self, batches: Iterator[_SentBatch]):
         read_end, write_end = os.pipe()
+        # Until close(), neither process's collections visit what existed at the fork: a collection writes to
+        # every object it visits, and each page written would be copied, doubling the memory the two share.
+        gc.freeze()
         self.pid = os.fork()
         if self.pid == 0:  # the child
             os.close(read_end)
-            gc.freeze()  # its collections skip what it inherited (a tenth of validating, and no copied pages)
             _send_batches(batches, write_end)  # never returns
         os.close(write_end)
         self._pipe = os.fdopen(read_end, "rb")
@@ -617,6 +619,7 @@ class ReaderProcess:
         os.waitpid(self.pid, 0)
         self._receiver.join()
         self._pipe.close()
+        gc.unfreeze()
 
 
 def _send_batches(batches: Iterator[_SentBatch], fd: int) -> NoReturn:
