@@ -569,7 +569,11 @@ class ReaderProcess:
         # Until close(), neither process's collections visit what existed at the fork: a collection writes to
         # every object it visits, and each page written would be copied, doubling the memory the two share.
         gc.freeze()
-        self.pid = os.fork()
+        try:
+            self.pid = os.fork()
+        except OSError:
+            gc.unfreeze()
+            raise
         if self.pid == 0:  # the child
             os.close(read_end)
             _send_batches(batches, write_end)  # never returns
