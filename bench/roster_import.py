@@ -93,7 +93,7 @@ def copy_lines(batches: list[list]) -> tuple[str, str]:
         member_ids = roster_writer.take_ids(cursor, "enrolment_member", len(rows))
     heads: dict[int, int] = {}
     for pk, row in zip(member_ids, rows, strict=True):
-        if row.relation == "head":
+        if row.is_head:
             heads.setdefault(household_ids[row.household_number], pk)
     first = {}
     for row in rows:
@@ -105,7 +105,7 @@ def copy_lines(batches: list[list]) -> tuple[str, str]:
         for n in numbers
     )
     members = "".join(
-        f"{pk}\t{household_ids[row.household_number]}\t{row.member_tail}\t{now}\t{now}\n"
+        f"{pk}\t{household_ids[row.household_number]}\t{row.id_hash}\t{row.compared}\t{row.sealed}\t{now}\t{now}\n"
         for pk, row in zip(member_ids, rows, strict=True)
     )
     return households, members

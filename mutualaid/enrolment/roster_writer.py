@@ -13,23 +13,36 @@ see the same rows; a member registered concurrently through the API makes the ba
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from typing import NamedTuple
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+# A member's COPY line: id and household, then the look-up hash, then the fields a re-import compares (the sealed
+# row's ``compared``), then the rest (its ``sealed``).
+COMPARED_COLUMNS = (
+    "relation",
+    "name",
+    "phone_hash",
+    "insurance_type",
+    "hardship_categories",
+    "registered_on",
+)
+SEALED_COLUMNS = (
+    "id_number_encrypted", "id_masked", "sex", "birth_date", "phone_encrypted", "phone_masked", "status",
+)  # fmt: skip
 MEMBER_COPY_COLUMNS = (
-    "id", "household_id", "name", "id_number_encrypted", "id_hash", "id_masked", "sex", "birth_date", "relation",
-    "phone_encrypted", "phone_hash", "phone_masked", "insurance_type", "hardship_categories", "registered_on",
-    "status", "created_at", "updated_at",
+    "id", "household_id", "id_hash", *COMPARED_COLUMNS, *SEALED_COLUMNS, "created_at", "updated_at",
 )  # fmt: skip
 HOUSEHOLD_COPY_COLUMNS = ("id", "number", "village_id", "address", "head_id", "created_at")
 _HEAD = "head"
 _NULL = "\\N"  # COPY text format's NULL
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_UNESCAPES = {"\\": "\\", "t": "\t", "n": "\n", "r": "\r"}
+_ESCAPED = re.compile(r"\\(.)")
 
 
 def copy_text(value: str) -> str:
@@ -37,35 +50,46 @@ def copy_text(value: str) -> str:
     return value.translate(_ESCAPES)
 
 
+def from_copy_text(text: str) -> str:
+    """The value ``copy_text`` escaped."""
+    return _ESCAPED.sub(lambda found: _UNESCAPES[found[1]], text) if "\\" in text else text
+
+
 class SealedRow(NamedTuple):
-    """A validated, sealed roster row: what the writer needs of it (made by ``roster.seal_batch``)."""
+    """A validated, sealed roster row, as the writer needs it (made by ``roster.seal_batch``). Most fields travel
+    as their COPY text already: the reader process renders them, and new members, nearly all of an import, need
+    nothing else."""
 
     line: int
     household_number: str
     village_id: int
     address: str
-    name: str
     id_hash: str
-    relation: str
-    phone_hash: str
-    phone_token: str
-    phone_masked: str
-    insurance_type: str
-    hardship: tuple[str, ...]
-    registered_on: date
-    member_tail: str  # the member's COPY line after id and household_id, up to status
+    compared: str  # COMPARED_COLUMNS as COPY text, relation first
+    sealed: str  # SEALED_COLUMNS as COPY text
+
+    @property
+    def is_head(self) -> bool:
+        return self.compared.startswith(_HEAD + "\t")
+
+
+def compared_text(
+    relation: str,
+    name: str,
+    phone_hash: str,
+    insurance_type: str,
+    hardship: Sequence[str],
+    registered_on: str,
+) -> str:
+    """COMPARED_COLUMNS as COPY text (a sealed row's ``compared``; a stored member's, to tell if it changed)."""
+    return f"{relation}\t{copy_text(name)}\t{phone_hash}\t{insurance_type}\t{{{','.join(hardship)}}}\t{registered_on}"
 
 
 @dataclass(frozen=True, slots=True)
 class ExistingMember:
     id: int
     household_id: int
-    name: str
-    relation: str
-    phone_hash: str
-    insurance_type: str
-    hardship: tuple[str, ...]
-    registered_on: date
+    compared: str  # as SealedRow.compared
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,15 +144,7 @@ def plan_batch(
 
 
 def _differs(member: ExistingMember, row: SealedRow, household_id: int) -> bool:
-    return (
-        member.household_id != household_id
-        or member.name != row.name
-        or member.relation != row.relation
-        or member.phone_hash != row.phone_hash
-        or member.insurance_type != row.insurance_type
-        or member.hardship != row.hardship
-        or member.registered_on != row.registered_on
-    )
+    return member.household_id != household_id or member.compared != row.compared
 
 
 @dataclass
@@ -181,7 +197,7 @@ def _write(cursor, rows: Sequence[SealedRow]) -> WriteCounts:
             "enrolment_member",
             MEMBER_COPY_COLUMNS,
             (
-                f"{pk}\t{household_of[row.household_number]}\t{row.member_tail}\t{now}\t{now}\n"
+                f"{pk}\t{household_of[row.household_number]}\t{row.id_hash}\t{row.compared}\t{row.sealed}\t{now}\t{now}\n"
                 for pk, row in zip(member_ids, plan.new_members, strict=True)
             ),
         )
@@ -204,15 +220,13 @@ def _write(cursor, rows: Sequence[SealedRow]) -> WriteCounts:
 # one space-separated string rather than as thousands of quoted literals.
 def _members(cursor, rows: Sequence[SealedRow]) -> dict[str, ExistingMember]:
     cursor.execute(
-        "SELECT id_hash, id, household_id, name, relation, phone_hash, insurance_type, hardship_categories,"
-        " registered_on FROM enrolment_member WHERE id_hash = ANY((SELECT string_to_array(%s, ' '))::text[])",
+        "SELECT id_hash, id, household_id, relation, name, phone_hash, insurance_type, hardship_categories,"
+        " to_char(registered_on, 'YYYY-MM-DD') FROM enrolment_member"
+        " WHERE id_hash = ANY((SELECT string_to_array(%s, ' '))::text[])",
         [" ".join(row.id_hash for row in rows)],
     )
     return {
-        found[0]: ExistingMember(
-            found[1], found[2], found[3], found[4], found[5], found[6], tuple(found[7]), found[8]
-        )
-        for found in cursor.fetchall()
+        found[0]: ExistingMember(found[1], found[2], compared_text(*found[3:])) for found in cursor.fetchall()
     }
 
 
@@ -240,7 +254,7 @@ def _first_heads(plan: BatchPlan, member_ids: list[int], household_of: dict[str,
     heads: dict[int, int] = {}
     for written in (zip(member_ids, plan.new_members, strict=True), plan.changed_members):
         for pk, row in written:
-            if row.relation == _HEAD:
+            if row.is_head:
                 household = household_of[row.household_number]
                 if pk < heads.get(household, pk + 1):
                     heads[household] = pk
@@ -268,6 +282,16 @@ def _update_households(cursor, changed: dict[int, tuple[int, str]]) -> None:
 
 def _update_members(cursor, changed: list[tuple[int, SealedRow]], household_of: dict[str, int]) -> None:
     """Changed members get every compared field; their phone token only when the number itself changed."""
+    values = []
+    for pk, row in changed:
+        relation, name, phone_hash, insurance_type, hardship, registered_on = row.compared.split("\t")
+        phone_token, phone_masked = row.sealed.split("\t")[4:6]
+        values.append(
+            (
+                pk, household_of[row.household_number], from_copy_text(name), relation, phone_token, phone_hash,
+                phone_masked, insurance_type, hardship, registered_on,
+            )
+        )  # fmt: skip
     cursor.execute(
         "UPDATE enrolment_member m SET household_id = v.household_id, name = v.name, relation = v.relation,"
         " phone_encrypted = CASE WHEN v.phone_hash = m.phone_hash THEN m.phone_encrypted ELSE v.phone_token END,"
@@ -278,18 +302,7 @@ def _update_members(cursor, changed: list[tuple[int, SealedRow]], household_of: 
         " %s::varchar[], %s::varchar[], %s::text[], %s::date[])"
         " AS v(id, household_id, name, relation, phone_token, phone_hash, phone_masked, insurance_type, hardship,"
         " registered_on) WHERE m.id = v.id",
-        [
-            [pk for pk, _ in changed],
-            [household_of[row.household_number] for _, row in changed],
-            [row.name for _, row in changed],
-            [row.relation for _, row in changed],
-            [row.phone_token for _, row in changed],
-            [row.phone_hash for _, row in changed],
-            [row.phone_masked for _, row in changed],
-            [row.insurance_type for _, row in changed],
-            ["{" + ",".join(row.hardship) + "}" for _, row in changed],
-            [row.registered_on for _, row in changed],
-        ],
+        [list(column) for column in zip(*values, strict=True)],
     )
 
 

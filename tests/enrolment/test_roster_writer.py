@@ -5,7 +5,6 @@ import csv
 import os
 import signal
 import time
-from dataclasses import dataclass
 from datetime import date
 
 import pytest
@@ -21,41 +20,33 @@ from tests.enrolment.test_roster import HEADER, _id, _rows
 # --- planning (pure) ---------------------------------------------------------------------------------------------
 
 
-@dataclass
-class Row:
-    household_number: str = "H1"
-    village_id: int = 1
-    address: str = ""
-    name: str = "王一"
-    id_hash: str = "a" * 64
-    relation: str = "head"
-    phone: str = ""
-    phone_hash: str = ""
-    phone_token: str = ""
-    insurance_type: str = "resident"
-    hardship: tuple[str, ...] = ()
-    registered_on: date = date(2001, 5, 6)
-    member_tail: str = ""
-
-
-def _stored(row: Row, member_id: int = 7, household_id: int = 3) -> ExistingMember:
-    return ExistingMember(
-        member_id,
-        household_id,
-        row.name,
-        row.relation,
-        row.phone_hash,
-        row.insurance_type,
-        tuple(row.hardship),
-        row.registered_on,
+def _row(
+    household_number: str = "H1",
+    village_id: int = 1,
+    address: str = "",
+    name: str = "王一",
+    id_hash: str = "a" * 64,
+    relation: str = "head",
+    phone_hash: str = "",
+    insurance_type: str = "resident",
+    hardship: tuple[str, ...] = (),
+    registered_on: date = date(2001, 5, 6),
+) -> roster_writer.SealedRow:
+    compared = roster_writer.compared_text(
+        relation, name, phone_hash, insurance_type, hardship, registered_on.isoformat()
     )
+    return roster_writer.SealedRow(2, household_number, village_id, address, id_hash, compared, "")
+
+
+def _stored(row: roster_writer.SealedRow, member_id: int = 7, household_id: int = 3) -> ExistingMember:
+    return ExistingMember(member_id, household_id, row.compared)
 
 
 def test_a_new_household_takes_the_first_address_its_rows_give():
     rows = [
-        Row(id_hash="a" * 64),
-        Row(id_hash="b" * 64, address="一组 3 号"),
-        Row(id_hash="c" * 64, address="二组"),
+        _row(id_hash="a" * 64),
+        _row(id_hash="b" * 64, address="一组 3 号"),
+        _row(id_hash="c" * 64, address="二组"),
     ]
     plan = plan_batch(rows, {}, {})
     assert plan.new_households == {"H1": (1, "一组 3 号")}
@@ -63,7 +54,7 @@ def test_a_new_household_takes_the_first_address_its_rows_give():
 
 
 def test_an_unchanged_member_and_household_are_left_alone():
-    row = Row(address="一组 3 号")
+    row = _row(address="一组 3 号")
     plan = plan_batch([row], {row.id_hash: _stored(row)}, {"H1": ExistingHousehold(3, 1, "一组 3 号")})
     assert (plan.new_households, plan.changed_households, plan.new_members, plan.changed_members) == (
         {},
@@ -75,35 +66,35 @@ def test_an_unchanged_member_and_household_are_left_alone():
 
 
 def test_an_empty_address_cell_never_clears_the_stored_address():
-    row = Row(address="")
+    row = _row(address="")
     plan = plan_batch([row], {row.id_hash: _stored(row)}, {"H1": ExistingHousehold(3, 1, "一组 3 号")})
     assert plan.changed_households == {} and plan.unchanged == 1
 
 
 def test_any_compared_field_that_differs_makes_the_member_changed():
-    stored = Row()
+    stored = _row()
     household = {"H1": ExistingHousehold(3, 1, "")}
     for changed in (
-        Row(name="王二"),
-        Row(relation="spouse"),
-        Row(phone="13912345678", phone_hash="f" * 64),
-        Row(insurance_type="none"),
-        Row(hardship=("dibao",)),
-        Row(registered_on=date(2002, 1, 1)),
+        _row(name="王二"),
+        _row(relation="spouse"),
+        _row(phone_hash="f" * 64),
+        _row(insurance_type="none"),
+        _row(hardship=("dibao",)),
+        _row(registered_on=date(2002, 1, 1)),
     ):
         plan = plan_batch([changed], {stored.id_hash: _stored(stored)}, household)
         assert plan.changed_members == [(7, changed)], changed
 
 
 def test_a_member_moving_to_a_new_household_is_a_change_and_the_household_is_new():
-    row = Row(household_number="H2")
+    row = _row(household_number="H2")
     plan = plan_batch([row], {row.id_hash: _stored(row, household_id=3)}, {})
     assert plan.new_households == {"H2": (1, "")}
     assert plan.changed_members == [(7, row)]
 
 
 def test_a_household_moved_to_another_village_or_given_an_address_is_changed():
-    row = Row(village_id=2, address="三组")
+    row = _row(village_id=2, address="三组")
     plan = plan_batch([row], {row.id_hash: _stored(row)}, {"H1": ExistingHousehold(3, 1, "")})
     assert plan.changed_households == {3: (2, "三组")}
 
@@ -197,17 +188,36 @@ def test_a_member_added_between_look_up_and_copy_makes_the_batch_retry(village, 
     assert Member.objects.filter(household__number="X0000").count() == 2
 
 
-def test_backslashes_and_tabs_in_names_and_addresses_survive_the_copy(village):
+def _sealed_row(village, name: str, address: str = "", phone: str = "13912340000") -> roster_writer.SealedRow:
     values = _rows(village.code, 1, 1)[0]
-    values[2] = "王\\一\t二"
+    values[2], values[5] = name, phone
     validator = roster.RowValidator(
         {village.code: village.pk}, None, date.today(), roster.header_keys([*HEADER, "住址"])
     )
-    row = validator.validate(2, [*values, "一组\\3号\t东"])
+    row = validator.validate(2, [*values, address])
     assert isinstance(row, roster.RowData)
-    roster_writer.write_batch(roster.seal_batch([row]))
+    return roster.seal_batch([row])[0]
+
+
+def test_backslashes_and_tabs_in_names_and_addresses_survive_the_copy(village):
+    row = _sealed_row(village, "王\\一\t二", "一组\\3号\t东")
+    roster_writer.write_batch([row])
     member = Member.objects.select_related("household").get(id_hash=row.id_hash)
     assert (member.name, member.household.address) == ("王\\一\t二", "一组\\3号\t东")
+
+
+def test_a_stored_name_with_backslashes_compares_equal_and_a_changed_one_is_stored_exactly(village):
+    # Given a member whose name needs escaping in COPY text
+    roster_writer.write_batch([_sealed_row(village, "王\\一\t二")])
+    token = Member.objects.get().phone_encrypted
+    # When the same row comes again, it is unchanged
+    assert roster_writer.write_batch([_sealed_row(village, "王\\一\t二")]).unchanged == 1
+    # When the name and the phone change, both are stored as given
+    counts = roster_writer.write_batch([_sealed_row(village, "王\\二\n三", phone="13812345678")])
+    member = Member.objects.get()
+    assert counts.updated == 1 and member.name == "王\\二\n三"
+    assert member.phone_encrypted != token and crypto.decrypt(member.phone_encrypted) == "13812345678"
+    assert member.phone_masked == "138****5678"
 
 
 # --- the reader process --------------------------------------------------------------------------------------------
