@@ -98,14 +98,14 @@ def copy_lines(batches: list[list]) -> tuple[str, str]:
     first = {}
     for row in rows:
         first.setdefault(row.household_number, row)
-    now, NULL = "2026-01-01T00:00:00+08:00", "\\N"
+    NULL = "\\N"
     households = "".join(
         f"{household_ids[n]}\t{n}\t{first[n].village_id}\t{first[n].address}\t{heads.get(household_ids[n], NULL)}"
-        f"\t{now}\n"
+        "\n"
         for n in numbers
     )
     members = "".join(
-        f"{pk}\t{household_ids[row.household_number]}\t{row.id_hash}\t{row.compared}\t{row.sealed}\t{now}\t{now}\n"
+        f"{pk}\t{household_ids[row.household_number]}\t{row.id_hash}\t{row.compared}\t{row.sealed}\n"
         for pk, row in zip(member_ids, rows, strict=True)
     )
     return households, members

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.db.models.functions import Now
 
 from mutualaid.policies.terms import HardshipCategory
 
@@ -59,17 +60,27 @@ class Village(models.Model):
 
 
 class Household(models.Model):
-    number = models.CharField("户号", max_length=32, unique=True)
+    # Byte order ("C") and no LIKE index: 户号 are matched whole (roster imports look up thousands at a time).
+    number = models.CharField("户号", max_length=32, db_collation="C")
     village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="households")
+    # Not indexed: no query looks a household up by its head, and members are never deleted.
     head = models.ForeignKey(
-        "Member", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="户主"
+        "Member",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="户主",
+        db_index=False,
     )
     address = models.CharField("住址", max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    # db_default: roster imports COPY rows without them, and the database stamps them for free.
+    created_at = models.DateTimeField(auto_now_add=True, db_default=Now())
 
     class Meta:
         ordering = ["number"]
         verbose_name = "户"
+        constraints = [models.UniqueConstraint(fields=["number"], name="enrolment_household_number_unique")]
 
     def __str__(self) -> str:
         return self.number
@@ -97,8 +108,8 @@ class Member(models.Model):
     status = models.CharField(
         "状态", max_length=16, choices=MemberStatus.choices, default=MemberStatus.ACTIVE
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_default=Now())  # as Household.created_at
+    updated_at = models.DateTimeField(auto_now=True, db_default=Now())
 
     class Meta:
         ordering = ["household_id", "id"]
