@@ -200,15 +200,14 @@ def check_file(path: str, file_format: str) -> None:
 
 @dataclass(slots=True)
 class RowData:
+    """A valid row: values parsed, the ID number normalised (its birth date and sex are read off it when sealed)."""
+
     line: int
     household_number: str
     village_id: int
-    village_code: str
     name: str
     id_number: str
     id_hash: str
-    sex: str
-    birth_date: date
     relation: str
     phone: str
     phone_hash: str
@@ -258,6 +257,7 @@ class RowValidator:
             "hardship": {},
             "registered_on": {},
         }
+        self._hash = crypto.lookup_hasher()
         self._parsers = {
             "relation": fields.relation,
             "insurance_type": fields.insurance,
@@ -286,8 +286,12 @@ class RowValidator:
         (number, village_code, name, id_text, relation, phone, insurance, hardship, registered, address) = (
             self._pick(row)
         )
-        number, village_code, name, phone = _text(number), _text(village_code), _text(name), _text(phone)
-        id_text = _text(id_text).upper()
+        # Cells are nearly always text: strip them here rather than in a call per cell.
+        number = number.strip() if number.__class__ is str else _text(number)
+        village_code = village_code.strip() if village_code.__class__ is str else _text(village_code)
+        name = name.strip() if name.__class__ is str else _text(name)
+        phone = phone.strip() if phone.__class__ is str else _text(phone)
+        id_text = (id_text.strip() if id_text.__class__ is str else _text(id_text)).upper()
         problems: list[str] = []
         if not number:
             problems.append("请填写户号")
@@ -314,9 +318,7 @@ class RowValidator:
         insurance = self._parsed("insurance_type", insurance, problems)
         hardship = self._parsed("hardship", hardship, problems)
         registered = self._parsed("registered_on", registered, problems)
-        id_hash = ""
         if found is None:
-            id_hash = crypto.lookup_hash(id_text)
             first = self.seen_ids.setdefault(int(id_text[:17]), line)
             if first != line:
                 problems.append(f"身份证号与第 {first} 行重复")
@@ -326,25 +328,22 @@ class RowValidator:
                 problems.append(f"户号 {number} 在前面的行属于村 {known}")
         if problems:
             return "；".join(problems)
-        born = idnumbers.birth_date(id_text)
-        assert village_id is not None and born is not None  # else they are among the problems above
+        assert village_id is not None  # else it is among the problems above
+        hashed = self._hash
         return RowData(
             line,
             number,
             village_id,
-            village_code,
             name,
             id_text,
-            id_hash,
-            "M" if int(id_text[16]) % 2 else "F",
-            born,
+            hashed(id_text),
             relation,
             phone,
-            crypto.lookup_hash(phone) if phone else "",
+            hashed(phone) if phone else "",
             insurance,
             hardship,
             registered,
-            _text(address)[:200],
+            (address.strip() if address.__class__ is str else _text(address))[:200],
         )
 
 
@@ -431,7 +430,7 @@ def _sealed_values(rows: list[RowData]) -> list[tuple]:
                 compared_text(
                     row.relation, row.name, row.phone_hash, row.insurance_type, row.hardship, registered_text
                 ),
-                f"{id_token}\t{id_number[:3]}***********{id_number[14:]}\t{row.sex}\t"
+                f"{id_token}\t{id_number[:3]}***********{id_number[14:]}\t{'F' if id_number[16] in '02468' else 'M'}\t"
                 f"{id_number[6:10]}-{id_number[10:12]}-{id_number[12:14]}\t"
                 + (f"{next(phone_tokens)}\t{mask_phone(phone)}\tactive" if phone else "\t\tactive"),
             )
