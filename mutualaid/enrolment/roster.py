@@ -41,6 +41,7 @@ from mutualaid.platform.audit.actions import record_event
 from mutualaid.platform.crypto import mask_phone
 
 BATCH_SIZE = 2500  # rows a transaction; the reader and the writer each hold about one batch
+FIRST_BATCH_SIZE = 250
 MAX_FILE_BYTES = 50 * 1024 * 1024
 
 
@@ -521,6 +522,8 @@ def _read_batches(
     errors: list[tuple[int, list, str]] = []
     raw: dict[int, list] = {}
     done = 0
+    # Batches start short and double up to batch_size: the writer starts at once instead of waiting on a full one.
+    size = cut = min(batch_size, FIRST_BATCH_SIZE)
     for line, values in enumerate(sheet_rows, start=2):
         first = values[0] if values else None
         if not (first.__class__ is str and first.strip()) and not any(_text(v) for v in values):
@@ -533,9 +536,11 @@ def _read_batches(
             rows.append(result)
             if allowed_village:
                 raw[line] = values
-        if done % batch_size == 0:
+        if done == cut:
             yield _sealed_values(rows), errors, raw, done
             rows, errors, raw = [], [], {}
+            size = min(2 * size, batch_size)
+            cut += size
     yield _sealed_values(rows), errors, raw, done
 
 

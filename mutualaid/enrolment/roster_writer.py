@@ -36,7 +36,7 @@ SEALED_COLUMNS = (
 # Timestamps are left to the columns' defaults: parsing them cost the database a twentieth of an import.
 MEMBER_COPY_COLUMNS = ("id", "household_id", "id_hash", *COMPARED_COLUMNS, *SEALED_COLUMNS)
 HOUSEHOLD_COPY_COLUMNS = ("id", "number", "village_id", "address", "head_id")
-_HEAD = "head"
+_HEAD_TEXT = "head\t"  # how a head's ``compared`` begins
 _NULL = "\\N"  # COPY text format's NULL
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 _UNESCAPES = {"\\": "\\", "t": "\t", "n": "\n", "r": "\r"}
@@ -68,7 +68,7 @@ class SealedRow(NamedTuple):
 
     @property
     def is_head(self) -> bool:
-        return self.compared.startswith(_HEAD + "\t")
+        return self.compared.startswith(_HEAD_TEXT)
 
 
 def compared_text(
@@ -174,7 +174,13 @@ def _write(cursor, rows: Sequence[SealedRow]) -> WriteCounts:
     household_ids = dict(zip(plan.new_households, new_ids, strict=True))
     member_ids = take_ids(cursor, "enrolment_member", len(plan.new_members))
     household_of = {number: found.id for number, found in households.items()} | household_ids
-    heads = _first_heads(plan, member_ids, household_of)
+    heads = _first_heads(plan.changed_members, household_of)
+    member_lines = []
+    for pk, row in zip(member_ids, plan.new_members, strict=True):  # one pass: lines and heads (ids ascend)
+        household = household_of[row.household_number]
+        member_lines.append(f"{pk}\t{household}\t{row.id_hash}\t{row.compared}\t{row.sealed}\n")
+        if row.compared.startswith(_HEAD_TEXT) and household not in heads:
+            heads[household] = pk
     if plan.new_households:
         _copy(
             cursor,
@@ -188,16 +194,8 @@ def _write(cursor, rows: Sequence[SealedRow]) -> WriteCounts:
         )
     if plan.changed_households:
         _update_households(cursor, plan.changed_households)
-    if plan.new_members:
-        _copy(
-            cursor,
-            "enrolment_member",
-            MEMBER_COPY_COLUMNS,
-            (
-                f"{pk}\t{household_of[row.household_number]}\t{row.id_hash}\t{row.compared}\t{row.sealed}\n"
-                for pk, row in zip(member_ids, plan.new_members, strict=True)
-            ),
-        )
+    if member_lines:
+        _copy(cursor, "enrolment_member", MEMBER_COPY_COLUMNS, member_lines)
     if plan.changed_members:
         _update_members(cursor, plan.changed_members, household_of)
     created = set(household_ids.values())
@@ -246,15 +244,15 @@ def take_ids(cursor, table: str, count: int) -> list[int]:
     return [found[0] for found in cursor.fetchall()]
 
 
-def _first_heads(plan: BatchPlan, member_ids: list[int], household_of: dict[str, int]) -> dict[int, int]:
-    """Household id → the member to make its head: the oldest written member whose relation is 户主."""
+def _first_heads(changed: list[tuple[int, SealedRow]], household_of: dict[str, int]) -> dict[int, int]:
+    """Household id → the member to make its head: the oldest written member whose relation is 户主 (new members,
+    with ids above every existing one, are added by the caller)."""
     heads: dict[int, int] = {}
-    for written in (zip(member_ids, plan.new_members, strict=True), plan.changed_members):
-        for pk, row in written:
-            if row.is_head:
-                household = household_of[row.household_number]
-                if pk < heads.get(household, pk + 1):
-                    heads[household] = pk
+    for pk, row in changed:
+        if row.is_head:
+            household = household_of[row.household_number]
+            if pk < heads.get(household, pk + 1):
+                heads[household] = pk
     return heads
 
 
