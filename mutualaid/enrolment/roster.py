@@ -380,7 +380,7 @@ def _refuse_other_villages(
     cursor.execute(
         "SELECT h.number FROM enrolment_household h JOIN enrolment_village v ON v.id = h.village_id"
         " WHERE h.number = ANY((SELECT %s::text[])::text[]) AND v.code <> %s",
-        [list({r.household_number for r in rows}), allowed_village],
+        [roster_writer.array_literal({r.household_number for r in rows}), allowed_village],
     )
     households_elsewhere = {found[0] for found in cursor.fetchall()}
     kept = []
