@@ -213,7 +213,7 @@ class RowData:
     phone: str
     phone_hash: str
     insurance_type: str
-    hardship: list[str]
+    hardship: str  # as an array's text: "{dibao,tekun}", "{}" for none
     registered_on: date
     address: str
 
@@ -252,34 +252,32 @@ class RowValidator:
         self._width = max(index.values(), default=-1) + 1
         self._padding = [None] * (self._width + 1)
         self._pick = itemgetter(*(index.get(key, self._width) for key in _READ_ORDER))
-        self._caches: dict[str, dict] = {
-            "relation": {},
-            "insurance_type": {},
-            "hardship": {},
-            "registered_on": {},
-        }
+        # Parsed values by raw cell, for the cells that parse (failures go through _parsed each time).
+        self._relations: dict = {}
+        self._insurance_types: dict = {}
+        self._hardships: dict = {}
+        self._registered_dates: dict = {}
         self._hash = crypto.lookup_hasher()
+        self._id_problem = idnumbers.ProblemFinder(today)
         self._parsers = {
-            "relation": fields.relation,
-            "insurance_type": fields.insurance,
-            "hardship": lambda v: sorted(fields.hardship(v)),
-            "registered_on": lambda v: fields.a_date(v, today=today, label="户籍登记日期"),
+            "relation": (fields.relation, self._relations),
+            "insurance_type": (fields.insurance, self._insurance_types),
+            "hardship": (lambda v: "{" + ",".join(sorted(fields.hardship(v))) + "}", self._hardships),
+            "registered_on": (
+                lambda v: fields.a_date(v, today=today, label="户籍登记日期"),
+                self._registered_dates,
+            ),
         }
 
     def _parsed(self, key: str, raw, problems: list[str]):
-        cache = self._caches[key]
+        """A cell parsed (and cached) or, when it does not parse, None with its problem added."""
+        parse, cache = self._parsers[key]
         try:
-            ok, result = cache[raw]
-        except KeyError:
-            try:
-                ok, result = True, self._parsers[key](raw)
-            except fields.FieldProblem as problem:
-                ok, result = False, problem.message
-            cache[raw] = (ok, result)  # cell values are str, numbers or dates: hashable
-        if ok:
-            return result
-        problems.append(result)
-        return None
+            cache[raw] = result = parse(raw)  # cell values are str, numbers or dates: hashable
+        except fields.FieldProblem as problem:
+            problems.append(problem.message)
+            return None
+        return result
 
     def validate(self, line: int, values: list) -> RowData | str:
         row = list(values[: self._width])
@@ -307,7 +305,7 @@ class RowValidator:
             problems.append("请填写姓名")
         elif len(name) > 64:
             problems.append("姓名过长")
-        found = idnumbers.problem(id_text, self.today)
+        found = self._id_problem(id_text)
         if found is not None:
             problems.append(found[1])
         if phone:
@@ -315,10 +313,14 @@ class RowValidator:
                 phone = phone.replace(" ", "").replace("-", "").removeprefix("+86")
             if not (len(phone) == 11 and phone.isdigit() and phone[0] == "1" and phone[1] in "3456789"):
                 problems.append("手机号码格式不正确（应为 11 位手机号）")
-        relation = self._parsed("relation", relation, problems)
-        insurance = self._parsed("insurance_type", insurance, problems)
-        hardship = self._parsed("hardship", hardship, problems)
-        registered = self._parsed("registered_on", registered, problems)
+        relation = self._relations.get(relation) or self._parsed("relation", relation, problems)
+        insurance = self._insurance_types.get(insurance) or self._parsed(
+            "insurance_type", insurance, problems
+        )
+        hardship = self._hardships.get(hardship) or self._parsed("hardship", hardship, problems)
+        registered = self._registered_dates.get(registered) or self._parsed(
+            "registered_on", registered, problems
+        )
         if found is None:
             first = self.seen_ids.setdefault(int(id_text[:17]), line)
             if first != line:

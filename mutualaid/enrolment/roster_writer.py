@@ -72,15 +72,11 @@ class SealedRow(NamedTuple):
 
 
 def compared_text(
-    relation: str,
-    name: str,
-    phone_hash: str,
-    insurance_type: str,
-    hardship: Sequence[str],
-    registered_on: str,
+    relation: str, name: str, phone_hash: str, insurance_type: str, hardship: str, registered_on: str
 ) -> str:
-    """COMPARED_COLUMNS as COPY text (a sealed row's ``compared``; a stored member's, to tell if it changed)."""
-    return f"{relation}\t{copy_text(name)}\t{phone_hash}\t{insurance_type}\t{{{','.join(hardship)}}}\t{registered_on}"
+    """COMPARED_COLUMNS as COPY text (a sealed row's ``compared``; a stored member's, to tell if it changed).
+    ``hardship`` is the categories array's text ("{dibao,tekun}"), ``registered_on`` an ISO date."""
+    return f"{relation}\t{copy_text(name)}\t{phone_hash}\t{insurance_type}\t{hardship}\t{registered_on}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,7 +217,12 @@ def _members(cursor, rows: Sequence[SealedRow]) -> dict[str, ExistingMember]:
         [" ".join(row.id_hash for row in rows)],
     )
     return {
-        found[0]: ExistingMember(found[1], found[2], compared_text(*found[3:])) for found in cursor.fetchall()
+        hash_: ExistingMember(
+            pk,
+            household,
+            compared_text(relation, name, phone, insurance, "{" + ",".join(hardship) + "}", registered),
+        )
+        for hash_, pk, household, relation, name, phone, insurance, hardship, registered in cursor.fetchall()
     }
 
 

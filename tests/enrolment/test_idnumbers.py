@@ -73,3 +73,30 @@ _GB11643_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 def test_the_check_character_is_the_standards_weighted_sum(first17):
     weighted = sum(int(digit) * weight for digit, weight in zip(first17, _GB11643_WEIGHTS, strict=True))
     assert idnumbers.check_character(first17) == "10X98765432"[weighted % 11]
+
+
+def test_the_problem_finder_answers_as_problem_does_once_a_head_is_known_valid():
+    # Given a finder that has seen a valid number, so that its first 14 characters are known good
+    finder = idnumbers.ProblemFinder(date(2026, 1, 1))
+    assert finder(VALID) is None
+    head = VALID[:14]
+    wrong_check = head + VALID[14:17] + ("1" if VALID[17] != "1" else "2")
+    # Then numbers sharing that head get the answers problem() gives, through the short path
+    for text in (
+        head + "4561",
+        head + "789X",
+        wrong_check,
+        head + "１２３4",  # full-width digits in the sequence
+        head + "12",  # too short
+        head + "12345",  # too long
+        VALID,
+    ):
+        assert finder(text) == idnumbers.problem(text, date(2026, 1, 1)), text
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(st.text(alphabet="0123456789X", min_size=4, max_size=4))
+def test_the_problem_finder_agrees_with_problem_on_any_tail(tail):
+    finder = idnumbers.ProblemFinder(date(2026, 1, 1))
+    finder(VALID)
+    assert finder(VALID[:14] + tail) == idnumbers.problem(VALID[:14] + tail, date(2026, 1, 1))

@@ -33,7 +33,7 @@ def _row(
     registered_on: date = date(2001, 5, 6),
 ) -> roster_writer.SealedRow:
     compared = roster_writer.compared_text(
-        relation, name, phone_hash, insurance_type, hardship, registered_on.isoformat()
+        relation, name, phone_hash, insurance_type, "{" + ",".join(hardship) + "}", registered_on.isoformat()
     )
     return roster_writer.SealedRow(2, household_number, village_id, address, id_hash, compared, "")
 
