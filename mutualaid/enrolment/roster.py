@@ -372,6 +372,7 @@ def _refuse_other_villages(
 ) -> list:
     """A coordinator may neither take members nor households from another village. (Keys go in as the
     writer's look-ups take them: see roster_writer._members.)"""
+    roster_writer.use_key_indexes(cursor)
     cursor.execute(
         "SELECT m.id_hash FROM enrolment_member m JOIN enrolment_household h ON h.id = m.household_id"
         " JOIN enrolment_village v ON v.id = h.village_id"

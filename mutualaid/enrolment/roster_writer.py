@@ -164,6 +164,7 @@ def write_batch(rows: Sequence[SealedRow]) -> WriteCounts:
 def _write(cursor, rows: Sequence[SealedRow]) -> WriteCounts:
     # Taken per batch so that two imports of the same town interleave rather than race.
     cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || '.roster_import', 0))")
+    use_key_indexes(cursor)
     households = _households(cursor, rows)
     plan = plan_batch(rows, _members(cursor, rows), households)
     new_ids = take_ids(cursor, "enrolment_household", len(plan.new_households))
@@ -204,6 +205,15 @@ def _write(cursor, rows: Sequence[SealedRow]) -> WriteCounts:
         unchanged=plan.unchanged,
         households_created=len(plan.new_households),
     )
+
+
+def use_key_indexes(cursor) -> None:
+    """Make the rest of the transaction's look-ups by key use the tables' unique indexes.
+
+    A look-up's thousands of keys come through a sub-select (below), so the planner takes them for a handful; on a
+    town's first import, before any statistics, it chose sequential scans that compare every row with every key
+    (0.3 s a batch at 5,000 households; an index look-up takes 4 ms)."""
+    cursor.execute("SET LOCAL enable_seqscan TO off")
 
 
 # Look-ups take their keys through a sub-select: given a literal array, the planner estimates each of its

@@ -282,3 +282,27 @@ def test_a_failed_write_stops_the_reader_and_keeps_the_batches_already_committed
         roster.import_file(str(path), "csv", batch_size=2, on_progress=fail_after_the_first_batch)
     assert _reaped(readers[0].pid)
     assert Member.objects.count() == 2
+
+
+def test_look_ups_by_key_use_the_unique_index_even_where_the_planner_would_scan(in_xinsheng):
+    # Given a new town's households: 5,000 rows and no statistics yet
+    def plan(cursor) -> str:
+        cursor.execute(
+            "EXPLAIN SELECT id FROM new_households WHERE number = ANY((SELECT %s::text[])::text[])",
+            [roster_writer.array_literal([f"H{n:06d}" for n in range(2500)])],
+        )
+        return "\n".join(line for (line,) in cursor.fetchall())
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMP TABLE new_households (LIKE enrolment_household INCLUDING ALL) ON COMMIT DROP"
+        )
+        cursor.execute(
+            "INSERT INTO new_households (id, number, village_id, address)"
+            " SELECT n, 'H' || lpad(n::text, 6, '0'), 1, '' FROM generate_series(1, 5000) n"
+        )
+        # The planner takes the sub-select's keys for a handful and would compare every row with every key
+        assert "Seq Scan on new_households" in plan(cursor)
+        # When the writer's look-ups are planned, they probe the index
+        roster_writer.use_key_indexes(cursor)
+        assert "Index Scan on new_households_number" in plan(cursor)
