@@ -16,6 +16,7 @@ import gc
 import io
 import os
 import pickle
+import posixpath
 import queue
 import signal
 import tempfile
@@ -25,7 +26,8 @@ from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from datetime import date
 from operator import itemgetter
-from typing import NoReturn
+from typing import IO, NoReturn
+from xml.etree import ElementTree
 
 from django.core.exceptions import ValidationError
 from django.core.files import File
@@ -135,19 +137,19 @@ class Sheet:
         self._workbook = None
 
     def count_rows(self) -> int:
+        """Rows after the header: lines of a csv, ``<row>`` elements of a workbook's first sheet (quoted line
+        breaks and empty rows make it an estimate, good for a progress bar)."""
         if self.format == "csv":
             lines, last = 0, b"\n"
             with open(self.path, "rb") as handle:
                 for chunk in iter(lambda: handle.read(1 << 20), b""):
                     lines, last = lines + chunk.count(b"\n"), chunk[-1:]
             return max(0, lines + (last != b"\n") - 1)  # minus the header
-        from openpyxl import load_workbook
-
-        workbook = load_workbook(self.path, read_only=True, data_only=True)
-        try:
-            return max(0, (workbook.worksheets[0].max_row or 1) - 1)
-        finally:
-            workbook.close()
+        # Counted in the XML: openpyxl reads the size from the sheet's <dimension>, and where a file has none
+        # (openpyxl's own files, some WPS ones) it parses the whole sheet to find it and then reports none.
+        with zipfile.ZipFile(self.path) as archive, archive.open(_first_sheet(archive)) as sheet:
+            rows = count_row_tags(sheet)
+        return max(0, rows - 1)
 
     def rows(self) -> Generator[list, None, None]:
         if self.format == "csv":
@@ -164,6 +166,34 @@ class Sheet:
                 yield list(row)
         finally:
             workbook.close()
+
+
+def count_row_tags(stream: IO[bytes], chunk_size: int = 1 << 20) -> int:
+    """``<row>`` elements in a sheet's XML, read a chunk at a time."""
+    rows, carry = 0, b""
+    for chunk in iter(lambda: stream.read(chunk_size), b""):
+        text = carry + chunk
+        rows += text.count(b"<row ") + text.count(b"<row>")
+        carry = text[
+            -4:
+        ]  # a tag cut at the chunk's end is counted with the next (it is 5 bytes: never twice)
+    return rows
+
+
+_RELATIONSHIPS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_SPREADSHEET = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+
+def _first_sheet(archive: zipfile.ZipFile) -> str:
+    """The archive path of a workbook's first sheet, the one imports read (xl/workbook.xml and its relations)."""
+    workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    sheet = workbook.find(f"{_SPREADSHEET}sheets/{_SPREADSHEET}sheet")
+    if sheet is None:
+        raise KeyError("no sheet")
+    relations = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    wanted = sheet.get(f"{_RELATIONSHIPS}id")
+    target = next(r.get("Target", "") for r in relations if r.get("Id") == wanted)
+    return target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
 
 
 def header_keys(header: list) -> list[str | None]:

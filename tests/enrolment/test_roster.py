@@ -2,6 +2,7 @@
 
 import csv
 import io
+import zipfile
 from datetime import date
 
 import pytest
@@ -197,3 +198,37 @@ def test_members_without_a_phone_number_are_imported(village):
     assert (job.created_count, job.error_count) == (2, 0)
     member = Member.objects.get(name="王1")
     assert (member.phone_encrypted, member.phone_hash, member.phone_masked) == ("", "", "")
+
+
+@pytest.mark.parametrize("chunk_size", [1, 2, 3, 4, 5, 6, 7, 64])
+def test_row_tags_are_counted_across_chunk_boundaries(chunk_size):
+    xml = b'<sheetData><row r="1"><c/></row><row>' + b'<row r="3"/>' * 5 + b"<rowBreaks/></sheetData><row "
+    assert roster.count_row_tags(io.BytesIO(xml), chunk_size) == 8
+
+
+def _written_only(rows, tmp_path, relative_target: bool):
+    """A workbook as openpyxl's write-only mode saves it (no <dimension>), with a second sheet after the roster,
+    and its relations written absolute (openpyxl) or relative to xl/ (Excel)."""
+    workbook = Workbook(write_only=True)
+    first, second = workbook.create_sheet("花名册"), workbook.create_sheet("说明")
+    first.append(HEADER)
+    for row in rows:
+        first.append(row)
+    second.append(["填写说明"])
+    plain = tmp_path / "plain.xlsx"
+    workbook.save(plain)
+    path = tmp_path / "roster.xlsx"
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(path, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if relative_target and item.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace(b'Target="/xl/', b'Target="')
+            target.writestr(item, data)
+    return str(path)
+
+
+@pytest.mark.parametrize("relative_target", [False, True])
+def test_an_xlsx_without_dimensions_counts_its_first_sheets_rows(tmp_path, relative_target):
+    path = _written_only(_rows("500152116201", 7, 1), tmp_path, relative_target)
+    assert "dimension" not in zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml").decode()
+    assert roster.Sheet(path, "xlsx").count_rows() == 7
