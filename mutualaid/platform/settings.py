@@ -151,7 +151,12 @@ CSRF_COOKIE_SECURE = PRODUCTION
 _broker_dir = HOME / "broker"
 CELERY_BROKER_URL = _broker_url or "filesystem://"
 CELERY_BROKER_TRANSPORT_OPTIONS = (
-    {"data_folder_in": str(_broker_dir), "data_folder_out": str(_broker_dir), "store_processed": False}
+    {
+        "data_folder_in": str(_broker_dir),
+        "data_folder_out": str(_broker_dir),
+        "control_folder": str(_broker_dir / "control"),  # kombu's default is ./control in the working folder
+        "store_processed": False,
+    }
     if CELERY_BROKER_URL.startswith("filesystem")
     else {}
 )

@@ -6,6 +6,7 @@ from enum import Enum
 
 import graphene
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from graphene.utils.str_converters import to_camel_case
 
 # Codes every operation may return, merged into each domain's code enum.
 COMMON_CODES = {"NOT_FOUND": "not_found", "PERMISSION_DENIED": "permission_denied", "INVALID": "invalid"}
@@ -38,7 +39,23 @@ def _code(value: str | None, allowed: set[str]) -> str:
     return value if value in allowed else "invalid"
 
 
-def errors_from_validation(exc: ValidationError, error_cls) -> list:
+def api_path(field: str | None, renames: dict[str, str] | None = None) -> str | None:
+    """The API path of a domain field name: ``subsidy_table.3.drg_code`` → ``subsidyTable.3.drgCode``.
+
+    Domain code keys its errors by its own field names; this is the one place that maps them to the API's,
+    with ``renames`` for an input whose name differs from the domain's (e.g. ``{"scheme_year": "year"}``).
+    """
+    if field is None or field == NON_FIELD_ERRORS:
+        return None
+    if renames and field in renames:
+        return renames[field]
+    head, _, rest = field.partition(".")
+    if renames and head in renames:
+        head = renames[head]
+    return ".".join(to_camel_case(part) for part in [head, *rest.split(".")] if part) if rest else to_camel_case(head)
+
+
+def errors_from_validation(exc: ValidationError, error_cls, renames: dict[str, str] | None = None) -> list:
     allowed = error_cls.allowed_codes
     result = []
     if hasattr(exc, "error_dict"):
@@ -47,7 +64,7 @@ def errors_from_validation(exc: ValidationError, error_cls) -> list:
                 message = error.message % error.params if error.params else error.message
                 result.append(
                     error_cls(
-                        field=None if field == NON_FIELD_ERRORS else field,
+                        field=api_path(field, renames),
                         code=_code(error.code, allowed),
                         message=str(message),
                     )

@@ -40,6 +40,7 @@ class BaseMutationOptions(MutationOptions):
     error_type: type | None = None
     public: bool = False
     atomic: bool = True
+    error_renames: dict[str, str] | None = None
 
 
 class BaseMutation(graphene.Mutation):
@@ -48,7 +49,14 @@ class BaseMutation(graphene.Mutation):
 
     @classmethod
     def __init_subclass_with_meta__(
-        cls, permission=None, error_type=None, public=False, atomic=True, _meta=None, **options
+        cls,
+        permission=None,
+        error_type=None,
+        public=False,
+        atomic=True,
+        error_renames=None,
+        _meta=None,
+        **options,
     ):
         if not _meta:
             _meta = BaseMutationOptions(cls)
@@ -58,6 +66,8 @@ class BaseMutation(graphene.Mutation):
         _meta.error_type = error_type
         _meta.public = public
         _meta.atomic = atomic
+        # Domain field names whose API input is named differently; the rest map by camelCase.
+        _meta.error_renames = error_renames
         super().__init_subclass_with_meta__(_meta=_meta, **options)
         cls._meta.fields["errors"] = graphene.Field(
             graphene.List(graphene.NonNull(error_type)), required=True
@@ -97,4 +107,4 @@ class BaseMutation(graphene.Mutation):
             message = "请先登录" if not user.is_authenticated else "无权执行此操作"
             return cls._error("permission_denied", message)
         except ValidationError as exc:
-            return cls(errors=errors_from_validation(exc, cls._meta.error_type))
+            return cls(errors=errors_from_validation(exc, cls._meta.error_type, cls._meta.error_renames))
