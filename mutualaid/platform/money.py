@@ -1,4 +1,10 @@
-"""Money is integer fen (分) everywhere in code and storage; the API shows yuan as decimal strings ("45.00")."""
+"""Money is integer fen (分) everywhere in code and storage; the API shows yuan as decimal strings ("45.00").
+
+Amounts typed by people (API inputs, uploaded tables) have one format: ASCII digits, an optional minus sign where
+negatives are allowed, and at most two decimals after a point (``45``, ``45.5``, ``45.50``). Thousands separators
+are either absent or ASCII commas at every third digit (``1,000.00``, ``12,345``); ``1,0,0``, full-width or other
+scripts' digits, spaces inside, exponents, ``.5`` and ``45.`` are refused with the typed error ``invalid_amount``.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,8 @@ from django.core.exceptions import ValidationError
 
 # 100 million yuan: anything above is a typing error, not a rural mutual-aid amount.
 MAX_FEN = 100_000_000 * 100
-_YUAN = re.compile(r"^-?\d+(\.\d{1,2})?$")
+_YUAN = re.compile(r"-?(?:[0-9]+|[1-9][0-9]{0,2}(?:,[0-9]{3})+)(?:\.[0-9]{1,2})?", re.ASCII)
+FORMAT_HINT = "数字，最多两位小数，千分位逗号可省略，如 45、45.50、1,000.00"
 
 
 def fen_to_yuan(fen: int) -> str:
@@ -27,10 +34,14 @@ def yuan_to_fen(
     allow_zero: bool = True,
     code: str = "invalid_amount",
 ) -> int:
-    """Parse a yuan amount typed by a person ('45', '45.5', '45.50') into fen, refusing floats' surprises."""
-    text = str(value).strip().replace(",", "")
-    if isinstance(value, float) or not _YUAN.match(text):
-        raise ValidationError({field: ValidationError(f"金额格式不正确：{value}（最多两位小数）", code=code)})
+    """Parse a yuan amount typed by a person ('45', '45.5', '45.50', '1,000.00') into fen, refusing floats'
+    surprises and anything outside the one format (module docstring)."""
+    text = str(value).strip()
+    if isinstance(value, float | bool) or not _YUAN.fullmatch(text):
+        raise ValidationError(
+            {field: ValidationError(f"金额格式不正确：{str(value)[:40]}（{FORMAT_HINT}）", code=code)}
+        )
+    text = text.replace(",", "")
     try:
         fen = int((Decimal(text) * 100).to_integral_exact())
     except InvalidOperation as exc:  # pragma: no cover - guarded by the pattern
