@@ -13,10 +13,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 def setup(database: str) -> None:
     """Point Django at a fresh scratch database (embedded server) unless DATABASE_URL is set, then migrate."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mutualaid.platform.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mutualaid.project.settings")
     if not os.environ.get("DATABASE_URL"):
         os.environ["MUTUALAID_DATABASE_NAME"] = database
-        from mutualaid.platform.embedded import drop_embedded_database
+        from mutualaid.project.embedded import drop_embedded_database
 
         drop_embedded_database(database)
     import django

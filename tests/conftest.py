@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
-from mutualaid.platform.celery import app as celery_app
+from mutualaid.project.celery import app as celery_app
 
 DAGONG = "320685107"  # 大公镇, 海安市
 YAZHOU = "320685109"  # 雅周镇, 海安市

@@ -1,4 +1,4 @@
-"""Demo ledger content for the pilot towns (called by ``mutualaid.platform.demo`` inside each town's schema).
+"""Demo ledger content for the pilot towns (called by ``mutualaid.project.demo`` inside each town's schema).
 
 Income other than persons' fees only: the enrolment demo posts the contributions. Idempotent: the step does
 nothing when an entry carrying the demo reference prefix exists.

@@ -10,7 +10,7 @@ from django.db import connection
 
 from mutualaid.enrolment.models import Household, ImportJob, Member, Village
 from mutualaid.platform.accounts.roles import Role
-from mutualaid.platform.celery import app
+from mutualaid.project.celery import app
 from tests.conftest import ensure_towns
 from tests.enrolment.test_roster import _csv, _rows
 from tests.factories import graphql, make_user

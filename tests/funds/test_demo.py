@@ -3,11 +3,11 @@ from django.db import connection
 from mutualaid.funds.demo import demo_town_funds
 from mutualaid.funds.ledger import year_summary
 from mutualaid.funds.models import JournalEntry
-from mutualaid.platform.demo import TOWN_DEMO_STEPS
+from mutualaid.project.demo import town_demo_steps
 
 
 def test_demo_step_is_registered():
-    assert demo_town_funds in TOWN_DEMO_STEPS
+    assert demo_town_funds in town_demo_steps()
 
 
 def test_demo_step_records_haian_grants_pledge_and_donations_once(in_dagong):

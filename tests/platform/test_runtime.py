@@ -2,8 +2,8 @@ import os
 import subprocess
 import sys
 
-from mutualaid.platform.dburl import parse_database_url
 from mutualaid.platform.logmask import mask_text
+from mutualaid.project.dburl import parse_database_url
 
 
 def test_production_refuses_to_start_without_explicit_secrets(tmp_path):
@@ -13,7 +13,7 @@ def test_production_refuses_to_start_without_explicit_secrets(tmp_path):
     env.update(
         MUTUALAID_ENV="production",
         MUTUALAID_HOME=str(tmp_path),
-        DJANGO_SETTINGS_MODULE="mutualaid.platform.settings",
+        DJANGO_SETTINGS_MODULE="mutualaid.project.settings",
     )
     result = subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"],

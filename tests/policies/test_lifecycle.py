@@ -231,10 +231,10 @@ def test_an_unknown_preset_is_a_typed_error(in_dagong):
 def test_the_demo_step_publishes_the_right_preset_per_town(towns, drg_catalogue):
     from django.db import connection
 
-    from mutualaid.platform.demo import TOWN_DEMO_STEPS
     from mutualaid.policies.presets import publish_demo_preset
+    from mutualaid.project.demo import town_demo_steps
 
-    assert publish_demo_preset in TOWN_DEMO_STEPS
+    assert publish_demo_preset in town_demo_steps()
     expected = {"320685107": "haian-2022", "320685109": "haian-2022", "500152116": "xinsheng-2022"}
     for code, key in expected.items():
         connection.set_tenant(towns[code])

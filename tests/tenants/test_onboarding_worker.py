@@ -10,10 +10,10 @@ from django.db import connection
 from django.test import Client
 
 from mutualaid.platform.accounts.roles import Role
-from mutualaid.platform.celery import app
 from mutualaid.platform.regions.importer import ensure_seed_regions
 from mutualaid.platform.regions.models import County
 from mutualaid.platform.sms import RecordingSmsBackend
+from mutualaid.project.celery import app
 from mutualaid.tenants.models import Town
 from tests.factories import make_user
 

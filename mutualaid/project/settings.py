@@ -10,8 +10,8 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-from mutualaid.platform import embedded
-from mutualaid.platform.dburl import parse_database_url
+from mutualaid.project import embedded
+from mutualaid.project.dburl import parse_database_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 ENV = os.environ.get("MUTUALAID_ENV", "development")
@@ -55,6 +55,7 @@ CSRF_TRUSTED_ORIGINS = [o for o in (_env("CSRF_TRUSTED_ORIGINS") or "").split(",
 # --- tenancy (django-tenants: one PostgreSQL schema per town) ---------------------------------------------
 SHARED_APPS = [
     "django_tenants",
+    "mutualaid.project",
     "mutualaid.platform",
     "mutualaid.platform.regions",
     "mutualaid.platform.accounts",
@@ -83,8 +84,8 @@ TENANT_MODEL = "tenants.Town"
 TENANT_DOMAIN_MODEL = "tenants.Domain"
 TENANT_TEMPLATE_SCHEMA = "town_template"  # migrated once, cloned for every new town
 TENANT_LIMIT_SET_CALLS = True
-PUBLIC_SCHEMA_URLCONF = "mutualaid.platform.urls_public"
-TOWN_URLCONF = "mutualaid.platform.urls_town"
+PUBLIC_SCHEMA_URLCONF = "mutualaid.project.urls_public"
+TOWN_URLCONF = "mutualaid.project.urls_town"
 ROOT_URLCONF = PUBLIC_SCHEMA_URLCONF
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 
@@ -100,7 +101,7 @@ MIGRATE_CONCURRENCY = int(_env("MUTUALAID_MIGRATE_CONCURRENCY", "4") or 4)
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "mutualaid.platform.middleware.TownRoutingMiddleware",
+    "mutualaid.project.middleware.TownRoutingMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -125,7 +126,7 @@ TEMPLATES = [
         },
     }
 ]
-WSGI_APPLICATION = "mutualaid.platform.wsgi.application"
+WSGI_APPLICATION = "mutualaid.project.wsgi.application"
 
 # --- accounts -------------------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -1,8 +1,9 @@
 """Demo data: 江苏省 / 南通市 / 海安市 with 大公镇 and 雅周镇, 重庆市 / 潼南区 with 新胜镇, a service firm serving
 all three, and one user per role. Idempotent: running it again changes nothing.
 
-Domain apps add their own demo content by appending a callable to ``TOWN_DEMO_STEPS`` (called inside each town's
-schema with the Town) from their AppConfig.ready().
+Domain apps declare their demo content on their AppConfig: ``town_demo_steps = ("mutualaid.<app>.demo.<fn>",)``,
+dotted paths of idempotent ``(town) -> None`` callables, run inside each demo town's schema in INSTALLED_APPS order.
+The root reads them; no app reaches into another to register.
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.db import transaction
+from django.utils.module_loading import import_string
 
 from mutualaid.platform.accounts.models import RoleAssignment, User
 from mutualaid.platform.accounts.roles import Role
@@ -23,7 +26,15 @@ from mutualaid.tenants.provisioning import provision_town
 
 DEMO_TOWNS = ("320685107", "320685109", "500152116")  # 大公镇, 雅周镇, 新胜镇
 FIRM_NAME = "福村宝乡村互助服务有限公司（演示）"
-TOWN_DEMO_STEPS: list[Callable[[Town], None]] = []
+
+
+def town_demo_steps() -> list[Callable[[Town], None]]:
+    """The demo steps every installed app declares, in INSTALLED_APPS order."""
+    return [
+        import_string(path)
+        for config in apps.get_app_configs()
+        for path in getattr(config, "town_demo_steps", ())
+    ]
 
 
 @dataclass(frozen=True)
@@ -114,6 +125,6 @@ def build_demo(password: str = "demo-pass-2022") -> list[DemoLogin]:
         logins.append(DemoLogin("platform", password, "平台运维（超级用户）", "全部"))
     for town in towns.values():
         with town_schema(town):
-            for step in TOWN_DEMO_STEPS:
+            for step in town_demo_steps():
                 step(town)
     return logins

@@ -15,7 +15,7 @@ PATH_PREFIX = "/t/"
 
 
 def _not_found(request, message: str):
-    html = render_to_string("platform/town_not_found.html", {"message": message}, request=request)
+    html = render_to_string("project/town_not_found.html", {"message": message}, request=request)
     return HttpResponseNotFound(html)
 
 

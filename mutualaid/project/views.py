@@ -11,7 +11,7 @@ from mutualaid.tenants.models import Town, TownStatus
 
 def home(request):
     towns = Town.objects.filter(status=TownStatus.ACTIVE).select_related("county__city__province")
-    return render(request, "platform/home.html", {"towns": towns})
+    return render(request, "project/home.html", {"towns": towns})
 
 
 def healthz(request):
@@ -21,4 +21,4 @@ def healthz(request):
 
 
 def town_home(request):
-    return render(request, "platform/town_home.html", {"town": request.tenant})
+    return render(request, "project/town_home.html", {"town": request.tenant})

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from mutualaid.platform.demo import build_demo
+from mutualaid.project.demo import build_demo
 
 
 class Command(BaseCommand):
@@ -28,7 +28,7 @@ class Command(BaseCommand):
         worker = None
         if not no_worker:
             worker = subprocess.Popen(
-                [sys.executable, "-m", "mutualaid.platform.cli", "worker", "--loglevel=WARNING"]
+                [sys.executable, "-m", "mutualaid.project.cli", "worker", "--loglevel=WARNING"]
             )
         base = (
             f"http://{settings.BASE_DOMAIN}:{port}"
@@ -47,7 +47,7 @@ class Command(BaseCommand):
         sys.stdout.flush()
         from waitress import serve
 
-        from mutualaid.platform.wsgi import application
+        from mutualaid.project.wsgi import application
 
         try:
             serve(application, host=host, port=port, threads=threads, ident="mutualaid")

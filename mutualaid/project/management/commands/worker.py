@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from mutualaid.platform.celery import app
+from mutualaid.project.celery import app
 
 
 class Command(BaseCommand):

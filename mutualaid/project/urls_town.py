@@ -2,8 +2,8 @@ from django.conf import settings
 from django.urls import path
 
 from mutualaid.graphql.views import TownGraphQLView
-from mutualaid.platform import views
 from mutualaid.policies import views as policy_views
+from mutualaid.project import views
 
 urlpatterns = [
     path("", views.town_home, name="town-home"),

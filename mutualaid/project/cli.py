@@ -29,7 +29,7 @@ USAGE = """用法：mutualaid <命令> [参数]
 
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mutualaid.platform.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mutualaid.project.settings")
     if not argv or argv[0] in ("-h", "--help", "help"):
         print(USAGE)
         return

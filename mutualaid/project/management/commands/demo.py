@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from mutualaid.platform.demo import build_demo
+from mutualaid.project.demo import build_demo
 
 
 class Command(BaseCommand):

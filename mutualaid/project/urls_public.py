@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import path
 
 from mutualaid.graphql.views import PlatformGraphQLView
-from mutualaid.platform import views
+from mutualaid.project import views
 
 urlpatterns = [
     path("", views.home, name="home"),

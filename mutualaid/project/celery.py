@@ -6,7 +6,7 @@ import os
 
 from tenant_schemas_celery.app import CeleryApp
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mutualaid.platform.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mutualaid.project.settings")
 
 app = CeleryApp("mutualaid")
 app.config_from_object("django.conf:settings", namespace="CELERY")
