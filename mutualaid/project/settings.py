@@ -54,6 +54,9 @@ CSRF_TRUSTED_ORIGINS = [o for o in (_env("CSRF_TRUSTED_ORIGINS") or "").split(",
 
 # --- tenancy (django-tenants: one PostgreSQL schema per town) ---------------------------------------------
 SHARED_APPS = [
+    # Before django_tenants: its admin index/app_list templates read ``request.tenant.schema_name``, and the
+    # public site (where the admin lives) has no tenant, so with them every admin page was a 500.
+    "django.contrib.admin",
     "django_tenants",
     "mutualaid.project",
     "mutualaid.platform",
@@ -67,7 +70,6 @@ SHARED_APPS = [
     "django.contrib.auth",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "django.contrib.admin",
     "django.contrib.staticfiles",
     "graphene_django",
 ]
