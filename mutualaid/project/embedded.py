@@ -13,6 +13,9 @@ import os
 import secrets
 from pathlib import Path
 
+# Whether this process started the embedded server (``serve`` stops only a server it started).
+started_here = False
+
 
 def database_name() -> str:
     return os.environ.get("MUTUALAID_DATABASE_NAME", "mutualaid")
@@ -32,6 +35,8 @@ def embedded_database_url() -> str:
         os.environ["XDG_RUNTIME_DIR"] = str(runtime)
     import pgserver  # imported lazily: production never loads it
 
+    global started_here
+    started_here = started_here or not (home() / "pgdata" / "postmaster.pid").exists()
     server = pgserver.get_server(home() / "pgdata", cleanup_mode=None)
     name = database_name()
     exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{name}';")

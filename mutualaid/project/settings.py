@@ -49,6 +49,8 @@ LOOKUP_HASH_KEY = _lookup_key  # HMAC key for look-ups of encrypted values
 
 DEBUG = _env("DEBUG", "0" if PRODUCTION else "1") == "1"
 BASE_DOMAIN = _env("MUTUALAID_BASE_DOMAIN", "localhost")
+# Where people reach the platform (printed addresses of towns); `serve` sets it from its own port.
+PUBLIC_URL = (_env("MUTUALAID_PUBLIC_URL") or f"http://{BASE_DOMAIN}:8000").rstrip("/")
 ALLOWED_HOSTS = (_env("ALLOWED_HOSTS") or f"{BASE_DOMAIN},.{BASE_DOMAIN},127.0.0.1,testserver").split(",")
 CSRF_TRUSTED_ORIGINS = [o for o in (_env("CSRF_TRUSTED_ORIGINS") or "").split(",") if o]
 
@@ -66,6 +68,7 @@ SHARED_APPS = [
     "mutualaid.tenants",
     "mutualaid.drg",
     "mutualaid.enrolment_index",
+    "mutualaid.claims_queue",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
@@ -79,6 +82,7 @@ TENANT_APPS = [
     "mutualaid.policies",
     "mutualaid.funds",
     "mutualaid.enrolment",
+    "mutualaid.claims",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -206,8 +210,14 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "mutualaid.project.vendor.VendorFinder",  # the npm files of package.json, never a CDN
+]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
+# Claim documents (phone photos, PDFs): larger uploads are refused with a typed error.
+CLAIM_DOCUMENT_MAX_BYTES = int(_env("CLAIM_DOCUMENT_MAX_BYTES", str(10 * 1024 * 1024)) or 10 * 1024 * 1024)
 
 GRAPHENE = {"SCHEMA": "mutualaid.graphql.api.platform_schema", "ATOMIC_MUTATIONS": False}
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.db import models
 from django_tenants.models import DomainMixin, TenantMixin
 
@@ -64,3 +67,11 @@ class ServiceFirm(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+def town_address(town: Town) -> str:
+    """Where people reach a town: its path on the platform's address and its own sub-domain, with the port."""
+    public = urlsplit(settings.PUBLIC_URL)
+    port = f":{public.port}" if public.port else ""
+    domain = town.get_primary_domain()
+    return f"{settings.PUBLIC_URL}/t/{town.code}/ 或 {public.scheme}://{domain.domain}{port}/"

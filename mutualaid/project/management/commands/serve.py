@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 
@@ -9,7 +11,26 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from mutualaid.project import embedded
 from mutualaid.project.demo import build_demo
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT, signal.SIGQUIT)
+
+
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
+def _stop_worker(worker: subprocess.Popen) -> None:
+    """Warm shutdown of the worker and its pool; killed as a group if it does not finish in time."""
+    if worker.poll() is not None:
+        return
+    worker.terminate()
+    try:
+        worker.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait()
 
 
 class Command(BaseCommand):
@@ -23,12 +44,29 @@ class Command(BaseCommand):
         parser.add_argument("--threads", type=int, default=8)
 
     def handle(self, *args, host, port, no_demo, no_worker, threads, **options):
+        # Any stopping signal unwinds through ``finally``: nothing this command started outlives it.
+        for signum in STOP_SIGNALS:
+            signal.signal(signum, _raise_interrupt)
+        # Addresses printed by this process and the worker (e.g. a town's after onboarding) carry our port.
+        os.environ["MUTUALAID_PUBLIC_URL"] = settings.PUBLIC_URL = f"http://{settings.BASE_DOMAIN}:{port}"
+        self.worker: subprocess.Popen | None = None
+        try:
+            self._run(host, port, no_demo, no_worker, threads)
+        except KeyboardInterrupt:
+            self.stdout.write("正在停止……")
+        finally:
+            if self.worker is not None:
+                _stop_worker(self.worker)
+            if embedded.started_here:
+                embedded.stop_embedded_database()
+
+    def _run(self, host, port, no_demo, no_worker, threads):
         call_command("migrate_all", no_progress=True)
         logins = [] if no_demo else build_demo()
-        worker = None
         if not no_worker:
-            worker = subprocess.Popen(
-                [sys.executable, "-m", "mutualaid.project.cli", "worker", "--loglevel=WARNING"]
+            self.worker = subprocess.Popen(
+                [sys.executable, "-m", "mutualaid.project.cli", "worker", "--loglevel=WARNING"],
+                start_new_session=True,  # its own group, so Ctrl+C reaches it only through us
             )
         base = (
             f"http://{settings.BASE_DOMAIN}:{port}"
@@ -49,9 +87,4 @@ class Command(BaseCommand):
 
         from mutualaid.project.wsgi import application
 
-        try:
-            serve(application, host=host, port=port, threads=threads, ident="mutualaid")
-        finally:
-            if worker is not None:
-                worker.terminate()
-                worker.wait(timeout=10)
+        serve(application, host=host, port=port, threads=threads, ident="mutualaid")

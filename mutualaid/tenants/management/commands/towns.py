@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from mutualaid.tenants import actions
-from mutualaid.tenants.models import Town
+from mutualaid.tenants.models import Town, town_address
 from mutualaid.tenants.provisioning import provision_town
 
 
@@ -59,8 +59,7 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{town.name}开通失败：{town.error}（可运行 mutualaid towns retry {town.code}）"
             )
-        domain = town.get_primary_domain()
-        self.stdout.write(f"{town.name}（{town.code}）已开通：/t/{town.code}/ 或 http://{domain.domain}/")
+        self.stdout.write(f"{town.name}（{town.code}）已开通：{town_address(town)}")
         self.stdout.write(f"镇管理员：{town.admin_username}  初始密码：{password}")
 
     def _list(self, **options):
