@@ -1,4 +1,7 @@
-"""Writes for accounts: sign-in with tokens, token refresh and revocation, users and role assignments."""
+"""Writes for accounts: sign-in with tokens, token refresh and revocation, users and role assignments.
+
+People and roles (invite, accept, deactivate, remove a role) and passwords (change, reset by SMS code) are in
+``people.py``; what they may do is decided in ``permissions.py``."""
 
 from __future__ import annotations
 
@@ -77,6 +80,11 @@ def refresh_tokens(refresh_key: str) -> TokenPair:
     if not updated:  # refreshed concurrently
         raise ValidationError("刷新令牌无效或已过期", code=AccountErrorCode.INVALID_TOKEN.value)
     return _issue_pair(token.user)
+
+
+def revoke_all_tokens(user: User) -> int:
+    """Every live token of the user stops working at once (deactivation, password reset)."""
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
 
 
 def revoke_token(key: str, user: User) -> None:

@@ -45,7 +45,7 @@ class RoleAssignment(models.Model):
                     | Q(role=Role.COUNTY_BUREAU, county__isnull=False)
                     | Q(role__in=[Role.TOWN_ADMIN, Role.TOWN_FINANCE, Role.MEMBER], town__isnull=False)
                     | (Q(role=Role.VILLAGE_COORDINATOR, town__isnull=False) & ~Q(village_code=""))
-                    | Q(role=Role.FIRM_REVIEWER, firm__isnull=False)
+                    | Q(role__in=[Role.FIRM_REVIEWER, Role.FIRM_MANAGER], firm__isnull=False)
                 ),
             )
         ]
@@ -83,6 +83,29 @@ class ApiToken(models.Model):
 
     class Meta:
         verbose_name = "API 令牌"
+
+
+class OneTimeCode(models.Model):
+    """A code sent by SMS: to accept an invitation (set the first password) or to reset a password.
+
+    Only a keyed hash of the code is stored; a code works once, until it expires, and for a few attempts.
+    """
+
+    class Purpose(models.TextChoices):
+        INVITATION = "invitation", "邀请"
+        PASSWORD_RESET = "password_reset", "重设密码"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="one_time_codes")
+    purpose = models.CharField(max_length=16, choices=Purpose.choices)
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "短信验证码"
+        indexes = [models.Index(fields=["user", "purpose"], name="one_time_code_user_purpose")]
 
 
 class LoginFailure(models.Model):

@@ -20,6 +20,7 @@ class Role(models.TextChoices):
     TOWN_FINANCE = "town_finance", "镇财政/慈善基金会"
     VILLAGE_COORDINATOR = "village_coordinator", "村兼职协管员"
     FIRM_REVIEWER = "firm_reviewer", "第三方服务机构审核员"
+    FIRM_MANAGER = "firm_manager", "第三方服务机构负责人"
     MEMBER = "member", "参加互助的村民"
 
 
@@ -30,5 +31,6 @@ ROLE_SCOPE: dict[str, str] = {
     Role.TOWN_FINANCE: Scope.TOWN,
     Role.VILLAGE_COORDINATOR: Scope.VILLAGE,
     Role.FIRM_REVIEWER: Scope.FIRM,
+    Role.FIRM_MANAGER: Scope.FIRM,
     Role.MEMBER: Scope.TOWN,
 }
