@@ -64,6 +64,24 @@ EXPENSES = {
     "service_fees": ("expense:service_fees", "payable:service_fees"),
 }
 PAYABLES = ("subsidies", "service_fees", "advance_town", "advance_village")
+# The memo a posting gets when none is typed, by posting (``str.format`` fields filled by the action).
+DEFAULT_MEMOS = {
+    "underwriting": "筹资补助到账（{sources}）",
+    "grant": "{grantor}补助资金到账",
+    "pledge": "{grantor}承诺补助（应收）",
+    "pledge_settlement": "应收补助到账（{source}）",
+    "advance": "镇村预垫资金到账",
+    "advance_repayment": "归还镇村预垫资金",
+    "donation": "{source}：{donor}捐赠",
+    "interest": "银行存款利息",
+    "expense:subsidies": "确认应付互助补助",
+    "expense:service_fees": "确认应付第三方服务费",
+    "payment": "支付应付款",
+}
+
+
+def default_memo(posting: str, **fields: str) -> str:
+    return DEFAULT_MEMOS[posting].format(**fields)
 
 
 def _common(scheme_year, on, *, reference="", memo="", method=None, date_field="date"):
@@ -126,7 +144,7 @@ def record_underwriting(
         lines,
         entry_date=entry_date,
         actor=actor,
-        memo=memo or "筹资补助到账（" + "、".join(SOURCE_LABELS[s] for s in ordered) + "）",
+        memo=memo or default_memo("underwriting", sources="、".join(SOURCE_LABELS[s] for s in ordered)),
         reference=reference,
         method=method,
     )
@@ -158,7 +176,7 @@ def record_grant(
         [ledger.debit(BANK, amount_fen), ledger.credit(income(source), amount_fen)],
         entry_date=entry_date,
         actor=actor,
-        memo=memo or f"{grantor}补助资金到账",
+        memo=memo or default_memo("grant", grantor=grantor),
         reference=reference,
         method=PaymentMethod.BANK_TRANSFER,
         counterparty=grantor,
@@ -191,7 +209,7 @@ def record_pledge(
         [ledger.debit(receivable(source), amount_fen), ledger.credit(income(source), amount_fen)],
         entry_date=entry_date,
         actor=actor,
-        memo=memo or f"{grantor}承诺补助（应收）",
+        memo=memo or default_memo("pledge", grantor=grantor),
         reference=reference,
         counterparty=grantor,
     )
@@ -225,7 +243,7 @@ def settle_pledge(
         [ledger.debit(BANK, amount_fen), ledger.credit(receivable(source), amount_fen)],
         entry_date=entry_date,
         actor=actor,
-        memo=memo or f"应收补助到账（{SOURCE_LABELS[source]}）",
+        memo=memo or default_memo("pledge_settlement", source=SOURCE_LABELS[source]),
         reference=reference,
         method=PaymentMethod.BANK_TRANSFER,
         counterparty=grantor,
@@ -272,7 +290,7 @@ def record_advance(
         lines,
         entry_date=entry_date,
         actor=actor,
-        memo=memo or "镇村预垫资金到账",
+        memo=memo or default_memo("advance"),
         reference=reference,
         method=PaymentMethod.BANK_TRANSFER,
     )
@@ -313,7 +331,7 @@ def repay_advance(
         lines,
         entry_date=entry_date,
         actor=actor,
-        memo=memo or "归还镇村预垫资金",
+        memo=memo or default_memo("advance_repayment"),
         reference=reference,
         method=PaymentMethod.BANK_TRANSFER,
     )
@@ -363,7 +381,7 @@ def record_donation(
         [ledger.debit(BANK, amount_fen), ledger.credit(income(source), amount_fen)],
         entry_date=entry_date,
         actor=actor,
-        memo=memo or f"{SOURCE_LABELS[source]}：{donor_name}捐赠",
+        memo=memo or default_memo("donation", source=SOURCE_LABELS[source], donor=donor_name),
         reference=reference,
         method=method,
         counterparty=donor_name,
@@ -387,7 +405,7 @@ def record_interest(
         [ledger.debit(BANK, amount_fen), ledger.credit(income("interest"), amount_fen)],
         entry_date=entry_date,
         actor=actor,
-        memo=memo or "银行存款利息",
+        memo=memo or default_memo("interest"),
         reference=reference,
         method=PaymentMethod.BANK_TRANSFER,
     )
@@ -421,7 +439,7 @@ def accrue_expense(
         [ledger.debit(expense_key, amount_fen), ledger.credit(payable_key, amount_fen)],
         entry_date=entry_date,
         actor=actor,
-        memo=memo or ("确认应付互助补助" if expense == "subsidies" else "确认应付第三方服务费"),
+        memo=memo or default_memo(f"expense:{expense}"),
         reference=reference,
         counterparty=payee,
     )
@@ -456,7 +474,7 @@ def pay_payable(
         [ledger.debit(key, amount_fen), ledger.credit(BANK, amount_fen)],
         entry_date=entry_date,
         actor=actor,
-        memo=memo or "支付应付款",
+        memo=memo or default_memo("payment"),
         reference=reference,
         method=PaymentMethod.BANK_TRANSFER,
         counterparty=payee,

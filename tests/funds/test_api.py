@@ -75,7 +75,7 @@ def ledger_2022(dagong, users):
 ENTRY = "entry { id voucher kind total counterparty receiptNumber lines { account { key } side amount } } errors { field code message }"
 MUTATIONS = {
     "fundRecordUnderwriting": (
-        f"""mutation($y: Int!, $a: [FundSourceAmountInput!]!, $on: String!) {{
+        f"""mutation($y: Int!, $a: [FundSourceAmountInput!]!, $on: Date!) {{
             fundRecordUnderwriting(schemeYear: $y, amountsBySource: $a, receivedOn: $on) {{ {ENTRY} }} }}""",
         {
             "y": 2022,
@@ -87,7 +87,7 @@ MUTATIONS = {
         },
     ),
     "fundRecordGrant": (
-        f"""mutation($y: Int!, $amount: String!, $on: String!) {{ fundRecordGrant(schemeYear: $y, source: CHARITY,
+        f"""mutation($y: Int!, $amount: String!, $on: Date!) {{ fundRecordGrant(schemeYear: $y, source: CHARITY,
             amount: $amount, grantor: "海安市老区开发促进会", receivedOn: $on) {{ {ENTRY} }} }}""",
         {"y": 2022, "amount": "40000", "on": "2022-07-15"},
     ),
@@ -277,13 +277,22 @@ def test_absurd_or_malformed_amounts_are_typed_errors_and_write_nothing(amount, 
 
 
 @pytest.mark.parametrize(
-    ("on", "code"),
-    [("2022-13-01", "INVALID_DATE"), ("2021-12-31", "DATE_OUTSIDE_YEAR"), ("去年", "INVALID_DATE")],
+    ("on", "code"), [("2021-12-31", "DATE_OUTSIDE_YEAR"), ("2099-01-01", "INVALID_DATE")]
 )
-def test_bad_dates_are_typed_errors(on, code, dagong, users):
+def test_dates_outside_the_year_are_typed_errors(on, code, dagong, users):
     query, variables = MUTATIONS["fundRecordGrant"]
     payload = graphql(users["finance"], query, variables | {"on": on}, town=dagong)["data"]["fundRecordGrant"]
     assert [(e["field"], e["code"]) for e in payload["errors"]] == [("receivedOn", code)]
+    assert _entry_count(dagong) == 0
+
+
+@pytest.mark.parametrize("on", ["2022-13-01", "去年"])
+def test_malformed_dates_are_refused_by_the_date_type(on, dagong, users):
+    # Dates are ``Date``: a malformed one fails validation of the request itself, before anything runs.
+    query, variables = MUTATIONS["fundRecordGrant"]
+    result = graphql(users["finance"], query, variables | {"on": on}, town=dagong)
+    assert result.get("data") is None
+    assert "$on" in result["errors"][0]["message"]
     assert _entry_count(dagong) == 0
 
 
