@@ -15,6 +15,7 @@ USAGE = """用法：mutualaid <命令> [参数]
   worker                启动 Celery 后台任务进程
   migrate               迁移公共、模板与全部乡镇 schema（并行，跳过已是最新的）
   towns onboard CODE    开通乡镇；towns list；towns retry CODE
+  sms outbox [--phone P] [--limit N]  查看开发用短信发件箱里最近的短信（新的在最后；按手机号筛选时显示完整号码）
   regions import DIR    导入国家行政区划代码
   drg import VERSION DIR  导入 CHS-DRG 分组方案规则表（VERSION：chs-drg-1.1 或 chs-drg-2.0）
   drg import-weights CITY YEAR FILE  导入城市 DRG 相对权重与支付标准表（CSV，UTF-8 或 GBK）

@@ -6,6 +6,7 @@ See README.md ("Configuration") for each variable.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -176,7 +177,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Asia/Shanghai"
 
 # --- external services behind interfaces ------------------------------------------------------------------------
-SMS_BACKEND = _env("SMS_BACKEND", "mutualaid.platform.sms.RecordingSmsBackend")
+# Development writes messages to $MUTUALAID_HOME/sms/outbox.jsonl (`mutualaid sms outbox` shows them); the test
+# suite records them in memory; production plugs in its gateway's adapter.
+SMS_BACKEND = _env("SMS_BACKEND") or (
+    "mutualaid.platform.sms.RecordingSmsBackend"
+    if PRODUCTION or "pytest" in sys.modules
+    else "mutualaid.platform.sms.FileSmsBackend"
+)
 
 # --- caches (keys are tenant-prefixed) ----------------------------------------------------------------------------
 _redis_cache = _env("CACHE_URL")
