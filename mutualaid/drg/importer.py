@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
+from mutualaid.drg import grouper
 from mutualaid.drg.models import (
     Adrg,
     CatalogueVersion,
@@ -219,6 +220,7 @@ def import_catalogue(
             return CatalogueImportResult(version_code, False, counts)
         _write_catalogue(parsed)
     analyze(Mdc, Adrg, Drg, RuleList, RuleListEntry, Complication, CcExclusion, InvalidCode)
+    grouper.invalidate(version_code)  # other processes see the new import stamp on their next look-up
     return CatalogueImportResult(version_code, True, counts)
 
 
@@ -321,5 +323,6 @@ def import_icd(directory: Path | str, *, force: bool = False) -> IcdImportResult
             edition=ICD_EDITION, defaults={"content_hash": digest, "imported_at": timezone.now()}
         )
     analyze(IcdCode)
+    grouper.invalidate()  # every version's grouper reads the ICD lists
     result.changed = True
     return result
