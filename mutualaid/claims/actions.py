@@ -1,0 +1,697 @@
+"""Writes of the claims app (run inside a town's schema). Each refuses bad input with
+``ValidationError({field: ValidationError(message, code=ClaimErrorCode value)})`` before writing anything, records
+the transition as a ``ClaimEvent`` (who, when, why) and an audit event, and keeps the public review queue in sync
+in the same transaction. Audit data never holds names, ID, phone or bank card numbers.
+
+Approval locks the member's year (``MemberYearTotal``, SELECT … FOR UPDATE) before it reads what was approved so
+far, then the claim; so concurrent approvals for one member are judged one after another against the yearly cap,
+and a claim is approved (and posted to the ledger) once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from mutualaid.claims import adjudication, selectors
+from mutualaid.claims.documents import UnsupportedFile, clean
+from mutualaid.claims.error_codes import ClaimErrorCode as Code
+from mutualaid.claims.models import (
+    EDITABLE_STATES,
+    OPEN_STATES,
+    Cause,
+    Channel,
+    Claim,
+    ClaimDocument,
+    ClaimEvent,
+    ClaimState,
+    Decision,
+    DecisionOutcome,
+    DocumentKind,
+    HospitalLevel,
+    MemberYearTotal,
+    SmsNotice,
+)
+from mutualaid.claims.tasks import send_decision_sms
+from mutualaid.claims_queue import api as queue
+from mutualaid.drg.models import ListKind
+from mutualaid.enrolment.models import Member
+from mutualaid.funds import ledger
+from mutualaid.funds.chart import EXPENSE_SUBSIDIES, PAYABLE_SUBSIDIES
+from mutualaid.funds.models import EntryKind
+from mutualaid.funds.rules import posting_window
+from mutualaid.platform import crypto
+from mutualaid.platform.audit.actions import record_event
+from mutualaid.platform.money import MAX_FEN, fen_to_yuan
+from mutualaid.policies.selectors import policy_for_admission
+from mutualaid.policies.values import InsuranceType
+
+DEFAULT_MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
+MAX_CODES = 20
+DEFAULT_DRG_VERSION = "chs-drg-1.1"
+_CARD = re.compile(r"[0-9]{12,19}")
+_CODE = re.compile(r"[A-Z0-9][A-Z0-9.+\-x×/]{1,31}")
+
+
+def invalid(field: str, message: str, code: Code) -> ValidationError:
+    return ValidationError({field: ValidationError(message, code=code.value)})
+
+
+def town_code() -> str:
+    return connection.tenant.code  # type: ignore[attr-defined]  # django-tenants' wrapper
+
+
+def max_document_bytes() -> int:
+    return int(getattr(settings, "CLAIM_DOCUMENT_MAX_BYTES", DEFAULT_MAX_DOCUMENT_BYTES))
+
+
+# --- input checks ------------------------------------------------------------------------------------------------------
+
+
+def _choice(data: dict, field: str, choices, label: str) -> str:
+    value = data.get(field)
+    if value in (None, ""):
+        raise invalid(field, f"请选择{label}", Code.REQUIRED)
+    if value not in choices:
+        raise invalid(field, f"{label}不正确：{str(value)[:40]}", Code.INVALID_CHOICE)
+    return value
+
+
+def _bool(data: dict, field: str, label: str) -> bool:
+    value = data.get(field)
+    if not isinstance(value, bool):
+        raise invalid(field, f"请填写{label}（是/否）", Code.REQUIRED)
+    return value
+
+
+def _date(data: dict, field: str, label: str) -> date:
+    value = data.get(field)
+    if value is None:
+        raise invalid(field, f"请填写{label}", Code.REQUIRED)
+    if not isinstance(value, date):
+        raise invalid(field, f"{label}格式不正确", Code.INVALID_DATE)
+    return value
+
+
+def _fen(data: dict, field: str, label: str) -> int:
+    value = data.get(field)
+    if value is None:
+        raise invalid(field, f"请填写{label}", Code.REQUIRED)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise invalid(field, f"{label}应为整数（分）", Code.INVALID_AMOUNT)
+    if value < 0:
+        raise invalid(field, f"{label}不能为负数", Code.INVALID_AMOUNT)
+    if value > MAX_FEN:
+        raise invalid(field, f"{label}超出合理范围（不超过 1 亿元）", Code.INVALID_AMOUNT)
+    return value
+
+
+def _text(data: dict, field: str, label: str, max_length: int, *, required: bool) -> str:
+    text = str(data.get(field) or "").strip()
+    if required and not text:
+        raise invalid(field, f"请填写{label}", Code.REQUIRED)
+    if len(text) > max_length:
+        raise invalid(field, f"{label}过长（不超过 {max_length} 字）", Code.TOO_LONG)
+    return text
+
+
+def _codes(data: dict, field: str, kind: str, label: str, *, required: bool) -> list[str]:
+    raw = data.get(field) or []
+    if isinstance(raw, str):
+        raw = [raw]
+    codes: list[str] = []
+    for value in raw:
+        code = selectors.normalise_code(value)
+        if code and code not in codes:
+            codes.append(code)
+    if required and not codes:
+        raise invalid(field, f"请填写{label}", Code.REQUIRED)
+    if len(codes) > MAX_CODES:
+        raise invalid(field, f"{label}最多 {MAX_CODES} 个", Code.TOO_LONG)
+    bad = [c for c in codes if not _CODE.fullmatch(c)]
+    if bad:
+        raise invalid(field, f"{label}编码不正确：{'、'.join(bad[:5])}", Code.UNKNOWN_ICD_CODE)
+    if codes:
+        unknown = selectors.unknown_icd_codes(kind, codes)
+        if unknown is None:
+            raise invalid(field, "ICD 编码目录尚未导入，无法核对编码", Code.CATALOGUE_MISSING)
+        if unknown:
+            raise invalid(
+                field, f"{label}编码不在 ICD 医保版目录中：{'、'.join(unknown[:5])}", Code.UNKNOWN_ICD_CODE
+            )
+    return codes
+
+
+def _bank_card(data: dict, field: str = "bank_card") -> str:
+    card = re.sub(r"[\s-]", "", str(data.get(field) or ""))
+    if not card:
+        raise invalid(field, "请填写收款银行卡号", Code.REQUIRED)
+    if not _CARD.fullmatch(card):
+        raise invalid(field, "银行卡号应为 12 至 19 位数字", Code.INVALID_BANK_CARD)
+    return card
+
+
+def mask_card(card: str) -> str:
+    return f"{card[:4]} **** **** {card[-4:]}"
+
+
+def _stay_fields(data: dict, member: Member) -> dict[str, Any]:
+    """The checked fields of a claim (every one required), or the first problem as a typed error."""
+    admission = _date(data, "admission_date", "入院日期")
+    discharge = _date(data, "discharge_date", "出院日期")
+    if discharge < admission:
+        raise invalid("discharge_date", "出院日期早于入院日期", Code.DATES_REVERSED)
+    if admission > selectors.today():
+        raise invalid("admission_date", "入院日期晚于今天", Code.INVALID_DATE)
+    if (discharge - admission).days > 366:
+        raise invalid("discharge_date", "一次住院不超过一年，请核对日期", Code.INVALID_DATE)
+    total = _fen(data, "total_cost_fen", "住院总费用")
+    paid = _fen(data, "insurance_paid_fen", "医保报销金额")
+    own = _fen(data, "out_of_pocket_fen", "个人支付金额")
+    if total == 0:
+        raise invalid("total_cost_fen", "住院总费用必须大于零", Code.INVALID_AMOUNT)
+    if paid + own != total:
+        raise invalid(
+            "total_cost_fen",
+            f"金额不一致：医保报销 {fen_to_yuan(paid)} 元 + 个人支付 {fen_to_yuan(own)} 元 ≠ 总费用 {fen_to_yuan(total)} 元",
+            Code.AMOUNTS_DO_NOT_ADD_UP,
+        )
+    insurance_type = _choice(data, "insurance_type", InsuranceType.values, "入院时基本医保类型")
+    if insurance_type == InsuranceType.NONE and paid:
+        raise invalid(
+            "insurance_paid_fen", "未参加基本医保的住院不应有医保报销金额", Code.AMOUNTS_DO_NOT_ADD_UP
+        )
+    fields = {
+        "hospital_name": _text(data, "hospital_name", "医院名称", 128, required=True),
+        "hospital_level": _choice(data, "hospital_level", HospitalLevel.values, "医院等级"),
+        "hospital_designated": _bool(data, "hospital_designated", "是否医保定点医院"),
+        "hospital_mainland": _bool(data, "hospital_mainland", "是否境内医院"),
+        "admission_date": admission,
+        "discharge_date": discharge,
+        "inpatient": _bool(data, "inpatient", "是否住院治疗"),
+        "cause": _choice(data, "cause", Cause.values, "住院原因"),
+        "insurance_type": insurance_type,
+        "total_cost_fen": total,
+        "insurance_paid_fen": paid,
+        "out_of_pocket_fen": own,
+        "diagnosis_codes": _codes(data, "diagnosis_codes", ListKind.DIAGNOSIS, "诊断", required=True),
+        "procedure_codes": _codes(data, "procedure_codes", ListKind.PROCEDURE, "手术操作", required=False),
+        "bank_name": _text(data, "bank_name", "开户行", 64, required=False),
+    }
+    policy = policy_for_admission(admission)
+    if policy is None:
+        raise invalid(
+            "admission_date",
+            f"入院日期 {admission.isoformat()} 不在任何已发布互助年度的保障期内",
+            Code.OUTSIDE_SCHEME_YEAR,
+        )
+    fields["scheme_year"] = policy.scheme_year.year
+    if not selectors.is_enrolled(member.pk, fields["scheme_year"]):
+        raise invalid("member", f"该成员未参加 {fields['scheme_year']} 互助年度", Code.NOT_ENROLLED)
+    return fields
+
+
+# --- events ------------------------------------------------------------------------------------------------------------
+
+
+def _event(
+    claim: Claim, action: str, actor, *, from_state: str = "", reason: str = "", data=None
+) -> ClaimEvent:
+    authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+    event = ClaimEvent.objects.create(
+        claim=claim,
+        action=action,
+        from_state=from_state,
+        to_state=claim.state,
+        reason=reason,
+        actor_id=actor.pk if authenticated else None,
+        actor_username=actor.get_username() if authenticated else "",
+        data=data or {},
+        at=selectors.now(),
+    )
+    record_event(
+        actor,
+        f"claims.{action}",
+        claim,
+        {"from": from_state, "to": claim.state, "reason": reason, **(data or {})},
+    )
+    return event
+
+
+def _sync_queue(claim: Claim) -> None:
+    queue.sync(
+        town_code(),
+        claim.pk,
+        state=claim.state,
+        submitted_at=claim.submitted_at,
+        due_date=claim.due_date,
+        open=claim.state in OPEN_STATES,
+    )
+
+
+def _require_state(claim: Claim, allowed, action: str) -> None:
+    if claim.state not in allowed:
+        raise invalid("state", f"申请当前状态为“{claim.get_state_display()}”，不能{action}", Code.WRONG_STATE)
+
+
+def _locked(claim: Claim) -> Claim:
+    return Claim.objects.select_for_update().get(pk=claim.pk)
+
+
+# --- application ------------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_claim(member: Member, data: dict, *, actor, channel: str = Channel.SELF) -> Claim:
+    """A draft claim for one stay of ``member`` (checked in full: codes, amounts, dates, enrolment)."""
+    if channel not in Channel.values:
+        raise invalid("channel", "申请渠道不正确", Code.INVALID_CHOICE)
+    fields = _stay_fields(data, member)
+    card = _bank_card(data)
+    household = member.household
+    claim = Claim.objects.create(
+        member=member,
+        village_code=household.village.code,
+        household_id=household.pk,
+        channel=channel,
+        bank_card_encrypted=crypto.encrypt(card),
+        bank_card_masked=mask_card(card),
+        created_by_id=actor.pk if actor is not None and actor.is_authenticated else None,
+        **fields,
+    )
+    _event(claim, "created", actor, data={"channel": channel, "scheme_year": claim.scheme_year})
+    return claim
+
+
+@transaction.atomic
+def update_claim(claim: Claim, data: dict, *, actor) -> Claim:
+    """Change a draft (or a claim sent back for more information): the given fields replace the stored ones and
+    the whole claim is checked again."""
+    claim = _locked(claim)
+    _require_state(claim, EDITABLE_STATES, "修改")
+    current = {
+        "hospital_name": claim.hospital_name,
+        "hospital_level": claim.hospital_level,
+        "hospital_designated": claim.hospital_designated,
+        "hospital_mainland": claim.hospital_mainland,
+        "admission_date": claim.admission_date,
+        "discharge_date": claim.discharge_date,
+        "inpatient": claim.inpatient,
+        "cause": claim.cause,
+        "insurance_type": claim.insurance_type,
+        "total_cost_fen": claim.total_cost_fen,
+        "insurance_paid_fen": claim.insurance_paid_fen,
+        "out_of_pocket_fen": claim.out_of_pocket_fen,
+        "diagnosis_codes": claim.diagnosis_codes,
+        "procedure_codes": claim.procedure_codes,
+        "bank_name": claim.bank_name,
+    }
+    given = {k: v for k, v in data.items() if v is not None}
+    fields = _stay_fields({**current, **given}, claim.member)
+    if claim.state == ClaimState.MORE_INFO and fields["scheme_year"] != claim.scheme_year:
+        raise invalid("admission_date", "补充材料时不能改到另一个互助年度", Code.OUTSIDE_SCHEME_YEAR)
+    changed = sorted(k for k, v in fields.items() if getattr(claim, k) != v)
+    for key, value in fields.items():
+        setattr(claim, key, value)
+    if given.get("bank_card"):
+        card = _bank_card(given)
+        claim.bank_card_encrypted, claim.bank_card_masked = crypto.encrypt(card), mask_card(card)
+        changed.append("bank_card")
+    claim.save()
+    _event(claim, "updated", actor, from_state=claim.state, data={"fields": changed})
+    return claim
+
+
+@transaction.atomic
+def upload_document(claim: Claim, kind: str, content: bytes, *, file_name: str = "", actor) -> ClaimDocument:
+    """Store one document (photo or PDF; type by content, size-limited, photos without EXIF)."""
+    if kind not in DocumentKind.values:
+        raise invalid("kind", "材料类别不正确", Code.INVALID_CHOICE)
+    if not content:
+        raise invalid("file", "文件为空", Code.EMPTY_FILE)
+    limit = max_document_bytes()
+    if len(content) > limit:
+        raise invalid("file", f"文件过大（不超过 {limit // (1024 * 1024)} MB）", Code.FILE_TOO_LARGE)
+    try:
+        cleaned = clean(content)
+    except UnsupportedFile as exc:
+        raise invalid(
+            "file", f"{exc}；请上传照片（JPEG、PNG、HEIC）或 PDF", Code.UNSUPPORTED_FILE_TYPE
+        ) from exc
+    claim = _locked(claim)
+    _require_state(claim, EDITABLE_STATES, "上传材料")
+    digest = hashlib.sha256(cleaned.content).hexdigest()
+    document = ClaimDocument(
+        claim=claim,
+        kind=kind,
+        content_type=cleaned.content_type,
+        size=len(cleaned.content),
+        sha256=digest,
+        original_name=(file_name or "").strip()[:200],
+        uploaded_by_id=actor.pk if actor is not None and actor.is_authenticated else None,
+    )
+    document.file.save(
+        f"{town_code()}-{claim.pk}-{kind}-{digest[:12]}.{cleaned.extension}",
+        ContentFile(cleaned.content),
+        save=False,
+    )
+    try:
+        document.save()
+    except Exception:
+        document.file.delete(save=False)
+        raise
+    _event(
+        claim,
+        "document_uploaded",
+        actor,
+        from_state=claim.state,
+        data={"kind": kind, "document": document.pk},
+    )
+    return document
+
+
+def required_documents(claim: Claim) -> list[str]:
+    kinds = [DocumentKind.DISCHARGE_RECORD, DocumentKind.COST_LIST]
+    if claim.insurance_type != InsuranceType.NONE:
+        kinds.append(DocumentKind.INSURANCE_STATEMENT)
+    return [str(k) for k in kinds]
+
+
+def missing_documents(claim: Claim) -> list[str]:
+    present = set(claim.documents.values_list("kind", flat=True))
+    return [k for k in required_documents(claim) if k not in present]
+
+
+def _require_complete(claim: Claim) -> None:
+    missing = missing_documents(claim)
+    if missing:
+        labels = "、".join(str(DocumentKind(k).label) for k in missing)
+        raise invalid("documents", f"材料不全，缺少：{labels}；已保存为草稿，补齐后再提交", Code.INCOMPLETE)
+
+
+def _start_clock(claim: Claim) -> None:
+    now = selectors.now()
+    policy = policy_for_admission(claim.admission_date)
+    days = (policy.review_working_days if policy else None) or 5
+    claim.submitted_at = now
+    claim.due_date = selectors.add_working_days(timezone.localdate(now), days)
+
+
+@transaction.atomic
+def submit(claim: Claim, *, actor) -> Claim:
+    claim = _locked(claim)
+    _require_state(claim, (ClaimState.DRAFT,), "提交")
+    _require_complete(claim)
+    claim.state = ClaimState.SUBMITTED
+    claim.filed_on = selectors.today()
+    _start_clock(claim)
+    claim.save(update_fields=["state", "filed_on", "submitted_at", "due_date", "updated_at"])
+    _event(
+        claim, "submitted", actor, from_state=ClaimState.DRAFT, data={"due_date": claim.due_date.isoformat()}
+    )
+    _sync_queue(claim)
+    return claim
+
+
+@transaction.atomic
+def resubmit(claim: Claim, *, actor, note: str = "") -> Claim:
+    claim = _locked(claim)
+    _require_state(claim, (ClaimState.MORE_INFO,), "重新提交")
+    _require_complete(claim)
+    claim.state = ClaimState.RESUBMITTED
+    _start_clock(claim)
+    claim.save(update_fields=["state", "submitted_at", "due_date", "updated_at"])
+    _event(claim, "resubmitted", actor, from_state=ClaimState.MORE_INFO, reason=note[:500])
+    _sync_queue(claim)
+    return claim
+
+
+# --- review ------------------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def start_review(claim: Claim, *, actor) -> Claim:
+    claim = _locked(claim)
+    _require_state(claim, (ClaimState.SUBMITTED, ClaimState.RESUBMITTED), "开始审核")
+    previous = claim.state
+    claim.state = ClaimState.IN_REVIEW
+    policy = policy_for_admission(claim.admission_date)
+    suggested = selectors.suggest_drg(
+        claim, (policy.drg_catalogue_version if policy else "") or DEFAULT_DRG_VERSION
+    )
+    if suggested and not claim.suggested_drg_code:
+        claim.suggested_drg_code = suggested
+        claim.drg_code = claim.drg_code or suggested
+    claim.save(update_fields=["state", "suggested_drg_code", "drg_code", "updated_at"])
+    _event(claim, "review_started", actor, from_state=previous, data={"suggested_drg_code": suggested or ""})
+    _sync_queue(claim)
+    return claim
+
+
+def _reason(reason: str, field: str = "reason") -> str:
+    text = (reason or "").strip()
+    if not text:
+        raise invalid(field, "请填写理由", Code.REASON_REQUIRED)
+    if len(text) > 1000:
+        raise invalid(field, "理由过长（不超过 1000 字）", Code.TOO_LONG)
+    return text
+
+
+def _check_drg(code: str, claim: Claim, field: str = "drg_code") -> str:
+    code = selectors.normalise_code(code)
+    policy = policy_for_admission(claim.admission_date)
+    version = (policy.drg_catalogue_version if policy else "") or DEFAULT_DRG_VERSION
+    known = selectors.drg_known(version, code)
+    if known is None:
+        raise invalid(field, f"DRG 分组方案 {version} 尚未导入，无法核对病组", Code.CATALOGUE_MISSING)
+    if not known:
+        raise invalid(field, f"病组 {code} 不在 {version} 分组方案中", Code.UNKNOWN_DRG_CODE)
+    return code
+
+
+def _lock_member_year(member_id: int, scheme_year: int) -> MemberYearTotal:
+    MemberYearTotal.objects.bulk_create(
+        [MemberYearTotal(member_id=member_id, scheme_year=scheme_year)], ignore_conflicts=True
+    )
+    return MemberYearTotal.objects.select_for_update().get(member_id=member_id, scheme_year=scheme_year)
+
+
+def _decide(
+    claim: Claim, computed: adjudication.Decision, inputs: tuple, *, outcome: str, amount_fen: int, drg_code: str,
+    amount_overridden: bool, drg_overridden: bool, override_reason: str, note: str, actor, entry_id=None,
+) -> Decision:  # fmt: skip
+    policy, enrolled, stay, history = inputs
+    return Decision.objects.create(
+        claim=claim,
+        outcome=outcome,
+        policy_id=computed.policy_id,
+        policy_version=computed.policy_version,
+        scheme_year=claim.scheme_year,
+        inputs=adjudication.inputs_to_json(policy, enrolled, stay, history),
+        reasons=computed.to_json(),
+        computed_eligible=computed.eligible,
+        computed_amount_fen=computed.amount_fen,
+        computed_drg_code=computed.drg_code,
+        amount_fen=amount_fen,
+        drg_code=drg_code,
+        amount_overridden=amount_overridden,
+        drg_overridden=drg_overridden,
+        override_reason=override_reason,
+        note=note,
+        journal_entry_id=entry_id,
+        decided_by_id=actor.pk if actor is not None and actor.is_authenticated else None,
+        decided_at=selectors.now(),
+    )
+
+
+def _entry_date(scheme_year: int) -> date:
+    start, end = posting_window(scheme_year)
+    return min(max(selectors.today(), start), end)
+
+
+@transaction.atomic
+def approve(
+    claim: Claim,
+    *,
+    actor,
+    drg_code: str | None = None,
+    amount_fen: int | None = None,
+    override_reason: str = "",
+    note: str = "",
+) -> Claim:
+    """Approve with the computed amount (or the reviewer's, with a reason): post expense / payable to the ledger,
+    record the decision with its inputs, and send the applicant an SMS after commit."""
+    given_drg = selectors.normalise_code(drg_code) if drg_code else ""
+    if given_drg:
+        given_drg = _check_drg(given_drg, claim)
+    if amount_fen is not None and (
+        isinstance(amount_fen, bool)
+        or not isinstance(amount_fen, int)
+        or amount_fen <= 0
+        or amount_fen > MAX_FEN
+    ):
+        raise invalid("amount_fen", "补助金额应为大于零的整数（分）", Code.INVALID_AMOUNT)
+    # The member's year first, then the claim: the same order in every approval.
+    year_total = _lock_member_year(claim.member_id, claim.scheme_year)
+    claim = _locked(claim)
+    _require_state(claim, (ClaimState.IN_REVIEW,), "核准")
+    # The DRG the rules suggest (the grouper's, when there is one); a reviewer choosing another overrides it.
+    suggested = claim.suggested_drg_code
+    final_drg = given_drg or claim.drg_code or suggested
+    drg_overridden = bool(suggested) and final_drg != suggested
+    inputs = selectors.inputs(claim, drg_code=final_drg, approved_fen=year_total.approved_fen)
+    computed = adjudication.adjudicate(*inputs)
+    amount_overridden = amount_fen is not None and amount_fen != computed.amount_fen
+    reason = ""
+    if drg_overridden or amount_overridden:
+        reason = _reason(override_reason, "override_reason")
+    if not final_drg:
+        raise invalid("drg_code", "请填写 DRG 病组", Code.REQUIRED)
+    hard_failures = [
+        r for r in computed.reasons if not r.passed and r.code not in ("drg_quota", "yearly_cap")
+    ]
+    if hard_failures:
+        raise invalid(
+            "claim", "不符合补助条件：" + "；".join(r.message for r in hard_failures), Code.NOT_ELIGIBLE
+        )
+    policy = inputs[0]
+    final = computed.amount_fen if amount_fen is None else amount_fen
+    if final <= 0 and "yearly_cap" in computed.failed:
+        raise invalid("amount_fen", "本年度累计补助已达上限，不能再补助", Code.EXCEEDS_YEARLY_CAP)
+    if final <= 0:
+        failed = [r.message for r in computed.reasons if not r.passed]
+        raise invalid("claim", "按规则补助金额为零：" + "；".join(failed), Code.NOT_ELIGIBLE)
+    if amount_overridden:
+        base = claim.total_cost_fen if claim.insurance_type == InsuranceType.NONE else claim.out_of_pocket_fen
+        if final > base:
+            raise invalid(
+                "amount_fen", f"补助不能超过个人支付金额 {fen_to_yuan(base)} 元", Code.EXCEEDS_OUT_OF_POCKET
+            )
+        if policy and policy.per_stay_max_fen is not None and final > policy.per_stay_max_fen:
+            raise invalid(
+                "amount_fen",
+                f"超过单次住院最高补助 {fen_to_yuan(policy.per_stay_max_fen)} 元",
+                Code.EXCEEDS_PER_STAY_MAXIMUM,
+            )
+    if (
+        policy
+        and policy.yearly_cap_fen is not None
+        and year_total.approved_fen + final > policy.yearly_cap_fen
+    ):
+        left = max(policy.yearly_cap_fen - year_total.approved_fen, 0)
+        raise invalid(
+            "amount_fen",
+            f"超过年度累计最高补助，本年度剩余额度 {fen_to_yuan(left)} 元",
+            Code.EXCEEDS_YEARLY_CAP,
+        )
+    fund_year = ledger.lock_year(claim.scheme_year)
+    try:
+        ledger.require_open(fund_year)
+    except ValidationError as exc:
+        raise invalid("claim", f"{claim.scheme_year}互助年度已结账，不能再核准补助", Code.LEDGER) from exc
+    entry = ledger.post(
+        fund_year,
+        EntryKind.EXPENSE_ACCRUAL,
+        [ledger.debit(EXPENSE_SUBSIDIES, final), ledger.credit(PAYABLE_SUBSIDIES, final)],
+        entry_date=_entry_date(claim.scheme_year),
+        actor=actor,
+        memo=f"核准互助补助（申请 {claim.pk}）",
+        reference=f"claim:{claim.pk}",
+        audit={"claim": claim.pk},
+    )
+    MemberYearTotal.objects.filter(pk=year_total.pk).update(
+        approved_fen=F("approved_fen") + final, approved_count=F("approved_count") + 1
+    )
+    decision = _decide(
+        claim, computed, inputs, outcome=DecisionOutcome.APPROVED, amount_fen=final, drg_code=final_drg,
+        amount_overridden=amount_overridden, drg_overridden=drg_overridden, override_reason=reason,
+        note=note.strip()[:1000], actor=actor, entry_id=entry.pk,
+    )  # fmt: skip
+    claim.state = ClaimState.APPROVED
+    claim.amount_fen = final
+    claim.drg_code = final_drg
+    claim.decided_at = selectors.now()
+    claim.save(update_fields=["state", "amount_fen", "drg_code", "decided_at", "updated_at"])
+    event = _event(
+        claim, "approved", actor, from_state=ClaimState.IN_REVIEW, reason=reason or note.strip()[:1000],
+        data={"decision": decision.pk, "amount_fen": final, "drg_code": final_drg, "voucher": entry.voucher,
+              "amount_overridden": amount_overridden, "drg_overridden": drg_overridden},
+    )  # fmt: skip
+    _sync_queue(claim)
+    _notify(
+        claim,
+        event,
+        f"您于 {claim.admission_date.isoformat()} 入院的互助补助申请已审核通过，核定补助 {fen_to_yuan(final)} 元，将于下月统一发放。",
+    )
+    return claim
+
+
+@transaction.atomic
+def reject(claim: Claim, *, actor, reason: str) -> Claim:
+    reason = _reason(reason)
+    claim = _locked(claim)
+    _require_state(claim, (ClaimState.IN_REVIEW,), "作出不予补助决定")
+    inputs = selectors.inputs(claim)
+    computed = adjudication.adjudicate(*inputs)
+    decision = _decide(
+        claim, computed, inputs, outcome=DecisionOutcome.REJECTED, amount_fen=0, drg_code=claim.drg_code,
+        amount_overridden=False, drg_overridden=False, override_reason="", note=reason, actor=actor,
+    )  # fmt: skip
+    claim.state = ClaimState.REJECTED
+    claim.amount_fen = 0
+    claim.decided_at = selectors.now()
+    claim.save(update_fields=["state", "amount_fen", "decided_at", "updated_at"])
+    event = _event(
+        claim,
+        "rejected",
+        actor,
+        from_state=ClaimState.IN_REVIEW,
+        reason=reason,
+        data={"decision": decision.pk},
+    )
+    _sync_queue(claim)
+    _notify(
+        claim, event, f"您于 {claim.admission_date.isoformat()} 入院的互助补助申请未通过审核：{reason[:60]}"
+    )
+    return claim
+
+
+@transaction.atomic
+def request_info(claim: Claim, *, actor, reason: str) -> Claim:
+    reason = _reason(reason)
+    claim = _locked(claim)
+    _require_state(claim, (ClaimState.IN_REVIEW,), "要求补充材料")
+    claim.state = ClaimState.MORE_INFO
+    claim.save(update_fields=["state", "updated_at"])
+    event = _event(claim, "info_requested", actor, from_state=ClaimState.IN_REVIEW, reason=reason)
+    _sync_queue(claim)
+    _notify(
+        claim, event, f"您于 {claim.admission_date.isoformat()} 入院的互助补助申请需补充材料：{reason[:60]}"
+    )
+    return claim
+
+
+# --- notices -----------------------------------------------------------------------------------------------------------
+
+
+def _notify(claim: Claim, event: ClaimEvent, text: str) -> None:
+    """The SMS owed for a decision, sent by a task once the decision is committed."""
+    member = claim.member
+    notice = SmsNotice.objects.create(
+        event=event,
+        claim=claim,
+        phone_masked=member.phone_masked,
+        text=f"【乡村医疗互助】{text}",
+        skipped="" if member.phone_encrypted else "no_phone",
+    )
+    notice_id = notice.pk
+    transaction.on_commit(lambda: send_decision_sms.delay(notice_id))

@@ -1,0 +1,198 @@
+"""Reads of the claims app: the adjudication inputs built from the database (plain frozen values), working days
+and overdue counts, and catalogue checks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import date, datetime, timedelta
+
+from django.utils import timezone
+
+from mutualaid.claims import adjudication
+from mutualaid.claims.models import CLAIMED_STATES, OPEN_STATES, Claim, MemberYearTotal
+from mutualaid.drg.models import CatalogueVersion, Drg, IcdCode
+from mutualaid.enrolment.models import EnrolledMember
+from mutualaid.policies.models import PolicyVersion
+from mutualaid.policies.selectors import policy_for_admission
+
+_clock: ContextVar[datetime | None] = ContextVar("claims_clock", default=None)
+
+
+def now() -> datetime:
+    """The current time of claims (``clock_at`` sets it: the demo files 2022's claims in 2023, tests too)."""
+    return _clock.get() or timezone.now()
+
+
+def today() -> date:
+    return timezone.localdate(now())
+
+
+@contextmanager
+def clock_at(moment: datetime) -> Iterator[None]:
+    token = _clock.set(moment)
+    try:
+        yield
+    finally:
+        _clock.reset(token)
+
+
+def policy_terms(policy: PolicyVersion | None) -> adjudication.PolicyTerms | None:
+    if policy is None or policy.coverage_start is None or policy.coverage_end is None:
+        return None
+    return adjudication.PolicyTerms(
+        policy_id=policy.pk,
+        version=policy.version,
+        scheme_year=policy.scheme_year.year,
+        coverage_start=policy.coverage_start,
+        coverage_end=policy.coverage_end,
+        claim_deadline=policy.claim_deadline,
+        thresholds=tuple((t.insurance_type, t.basis, t.amount_fen) for t in policy.threshold_values()),
+        per_stay_min_fen=policy.per_stay_min_fen or 0,
+        per_stay_max_fen=policy.per_stay_max_fen,
+        yearly_cap_fen=policy.yearly_cap_fen,
+        excluded_causes=frozenset(policy.excluded_causes),
+        designated_hospitals_only=policy.designated_hospitals_only,
+        mainland_only=policy.mainland_only,
+        unlisted_drg_rule=policy.unlisted_drg_rule,
+        subsidy_table=tuple(
+            (code, amount)
+            for code, amount in policy.subsidy_entries.order_by("drg_code").values_list(
+                "drg_code", "amount_fen"
+            )
+        ),
+    )
+
+
+def is_enrolled(member_id: int, scheme_year: int) -> bool:
+    return EnrolledMember.objects.filter(member_id=member_id, scheme_year=scheme_year).exists()
+
+
+def approved_so_far(member_id: int, scheme_year: int) -> int:
+    return (
+        MemberYearTotal.objects.filter(member_id=member_id, scheme_year=scheme_year)
+        .values_list("approved_fen", flat=True)
+        .first()
+        or 0
+    )
+
+
+def history(claim: Claim, approved_fen: int | None = None) -> adjudication.History:
+    # Claims filed before this one (lower ids): of two claims for one stay, the first is judged, the second is
+    # the duplicate.
+    stays = (
+        Claim.objects.filter(member_id=claim.member_id, state__in=CLAIMED_STATES, pk__lt=claim.pk)
+        .order_by("admission_date", "id")
+        .values_list("admission_date", "discharge_date")
+    )
+    return adjudication.History(
+        approved_fen=approved_so_far(claim.member_id, claim.scheme_year)
+        if approved_fen is None
+        else approved_fen,
+        claimed_stays=tuple(stays),
+    )
+
+
+def stay(claim: Claim, drg_code: str | None = None) -> adjudication.Stay:
+    return adjudication.Stay(
+        admission_date=claim.admission_date,
+        discharge_date=claim.discharge_date,
+        inpatient=claim.inpatient,
+        hospital_designated=claim.hospital_designated,
+        hospital_mainland=claim.hospital_mainland,
+        cause=claim.cause,
+        insurance_type=claim.insurance_type,
+        total_cost_fen=claim.total_cost_fen,
+        insurance_paid_fen=claim.insurance_paid_fen,
+        out_of_pocket_fen=claim.out_of_pocket_fen,
+        drg_code=claim.drg_code if drg_code is None else drg_code,
+        filed_on=claim.filed_on or today(),
+    )
+
+
+def inputs(
+    claim: Claim, *, drg_code: str | None = None, approved_fen: int | None = None
+) -> tuple[adjudication.PolicyTerms | None, bool, adjudication.Stay, adjudication.History]:
+    """The four inputs of ``adjudication.adjudicate`` for ``claim`` as it stands."""
+    terms = policy_terms(policy_for_admission(claim.admission_date))
+    enrolled = terms is not None and is_enrolled(claim.member_id, terms.scheme_year)
+    return terms, enrolled, stay(claim, drg_code), history(claim, approved_fen)
+
+
+def preview(claim: Claim, drg_code: str | None = None) -> adjudication.Decision:
+    return adjudication.adjudicate(*inputs(claim, drg_code=drg_code))
+
+
+# --- working days ----------------------------------------------------------------------------------------------------
+
+
+def add_working_days(start: date, days: int) -> date:
+    """The ``days``-th working day after ``start`` by the Chinese holiday calendar (weekdays where the calendar
+    has no data for the year)."""
+    import chinese_calendar
+
+    current, counted = start, 0
+    while counted < days:
+        current += timedelta(days=1)
+        try:
+            working = chinese_calendar.is_workday(current)
+        except NotImplementedError:
+            working = current.weekday() < 5
+        if working:
+            counted += 1
+    return current
+
+
+def is_overdue(claim: Claim, on: date | None = None) -> bool:
+    return claim.state in OPEN_STATES and claim.due_date is not None and claim.due_date < (on or today())
+
+
+def overdue_count(queryset=None, on: date | None = None) -> int:
+    queryset = Claim.objects.all() if queryset is None else queryset
+    return queryset.filter(state__in=OPEN_STATES, due_date__lt=on or today()).count()
+
+
+# --- catalogues --------------------------------------------------------------------------------------------------------
+
+
+def normalise_code(code: str) -> str:
+    return str(code).strip().upper()
+
+
+def unknown_icd_codes(kind: str, codes: Iterable[str]) -> list[str] | None:
+    """The codes that are not in the ICD list of ``kind`` (diagnosis / procedure); None when no list of that kind
+    has been imported."""
+    codes = list(codes)
+    if not IcdCode.objects.filter(kind=kind).exists():
+        return None
+    known = set(IcdCode.objects.filter(kind=kind, code__in=codes).values_list("code", flat=True))
+    return [c for c in codes if c not in known]
+
+
+def drg_known(version_code: str, code: str) -> bool | None:
+    """Whether ``code`` is a DRG of catalogue ``version_code``; None when that version is not imported."""
+    if not CatalogueVersion.objects.filter(code=version_code).exists():
+        return None
+    return Drg.objects.filter(version__code=version_code, code=code).exists()
+
+
+def suggest_drg(claim: Claim, version_code: str) -> str | None:
+    """The grouper's DRG for the claim's codes, when the grouper is available."""
+    try:
+        from mutualaid.drg import grouper  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    group = getattr(grouper, "group", None)
+    if group is None or not claim.diagnosis_codes:
+        return None
+    try:
+        result = group(
+            version_code,
+            principal_diagnosis=claim.diagnosis_codes[0],
+            other_diagnoses=list(claim.diagnosis_codes[1:]),
+            procedures=list(claim.procedure_codes),
+        )
+    except Exception:  # the grouper is advisory; a reviewer enters the DRG by hand
+        return None
+    return getattr(result, "drg_code", None) or (result if isinstance(result, str) else None)
