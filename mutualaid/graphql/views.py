@@ -12,7 +12,7 @@ from django.http import Http404, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
-from graphene_django.views import GraphQLView
+from graphene_file_upload.django import FileUploadGraphQLView
 
 from mutualaid.graphql.api import platform_schema, town_schema
 from mutualaid.graphql.core.execution import BatchingExecutionContext
@@ -42,7 +42,7 @@ def csrf_refusal(request) -> str | None:
     return outcome.reason if isinstance(outcome, _Refused) else None
 
 
-class _GraphQLView(GraphQLView):
+class _GraphQLView(FileUploadGraphQLView):  # GraphQL multipart requests (file uploads)
     def __init__(self, **kwargs):
         kwargs.setdefault("execution_context_class", BatchingExecutionContext)
         super().__init__(**kwargs)
