@@ -12,6 +12,8 @@ from django.utils import timezone
 
 from mutualaid.claims import adjudication
 from mutualaid.claims.models import CLAIMED_STATES, OPEN_STATES, Claim, MemberYearTotal
+from mutualaid.drg.catalogue import UnknownCatalogueVersion
+from mutualaid.drg.grouper import group_stay
 from mutualaid.drg.models import CatalogueVersion, Drg, IcdCode
 from mutualaid.enrolment.models import EnrolledMember
 from mutualaid.policies.models import PolicyVersion
@@ -178,21 +180,27 @@ def drg_known(version_code: str, code: str) -> bool | None:
 
 
 def suggest_drg(claim: Claim, version_code: str) -> str | None:
-    """The grouper's DRG for the claim's codes, when the grouper is available."""
-    try:
-        from mutualaid.drg import grouper  # type: ignore[attr-defined]
-    except ImportError:
+    """The grouper's DRG for the claim's codes (None when it refuses, or the catalogue is not imported): a
+    suggestion the reviewer confirms or overrides with a reason."""
+    if not claim.diagnosis_codes:
         return None
-    group = getattr(grouper, "group", None)
-    if group is None or not claim.diagnosis_codes:
-        return None
+    member = claim.member
+    age = claim.admission_date.year - member.birth_date.year
+    if (claim.admission_date.month, claim.admission_date.day) < (
+        member.birth_date.month,
+        member.birth_date.day,
+    ):
+        age -= 1
     try:
-        result = group(
+        result = group_stay(
             version_code,
-            principal_diagnosis=claim.diagnosis_codes[0],
-            other_diagnoses=list(claim.diagnosis_codes[1:]),
+            sex=1 if member.sex == "M" else 2,
+            age=age,
+            age_days=(claim.admission_date - member.birth_date).days if age < 1 else None,
+            diagnoses=list(claim.diagnosis_codes),
             procedures=list(claim.procedure_codes),
+            los=(claim.discharge_date - claim.admission_date).days,
         )
-    except Exception:  # the grouper is advisory; a reviewer enters the DRG by hand
+    except UnknownCatalogueVersion:
         return None
-    return getattr(result, "drg_code", None) or (result if isinstance(result, str) else None)
+    return result.drg if result.ok else None
