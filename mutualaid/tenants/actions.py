@@ -50,9 +50,18 @@ def _enqueue_provisioning(town: Town) -> None:
 
 @transaction.atomic
 def request_onboarding(
-    township: Township, *, actor=None, admin_username: str = "", admin_phone: str = "", enqueue: bool = True
+    township: Township,
+    *,
+    actor=None,
+    admin_username: str = "",
+    admin_phone: str = "",
+    finance_phone: str = "",
+    enqueue: bool = True,
 ) -> Town:
-    """Create the Town (status 开通中) and its domain; the schema is provisioned by a Celery task."""
+    """Create the Town (status 开通中) and its domain; the schema is provisioned by a Celery task.
+
+    With ``finance_phone`` the town-finance user is invited once the town is active; otherwise the town admin is
+    told (``notices.finance_notice``) that the finance role must be invited before grants can be recorded."""
     if Town.objects.filter(code=township.code).exists():
         raise ValidationError(
             {
@@ -62,6 +71,7 @@ def request_onboarding(
             }
         )
     phone = normalise_mobile(admin_phone, field="adminPhone") if admin_phone else ""
+    finance = normalise_mobile(finance_phone, field="finance_phone") if finance_phone else ""
     taken = set(Town.objects.values_list("slug", flat=True))
     town = Town.objects.create(
         code=township.code,
@@ -72,6 +82,7 @@ def request_onboarding(
         status=TownStatus.PROVISIONING,
         admin_username=admin_username or f"admin_{township.code}",
         admin_phone_encrypted=crypto.encrypt(phone) if phone else "",
+        finance_phone_encrypted=crypto.encrypt(finance) if finance else "",
     )
     Domain.objects.create(tenant=town, domain=f"{town.slug}.{base_domain()}", is_primary=True)
     record_event(actor, "town.onboard.request", town, {"code": town.code, "name": town.name})

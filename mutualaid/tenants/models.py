@@ -32,6 +32,8 @@ class Town(TenantMixin):
     # The first admin account, made once the schema exists.
     admin_username = models.CharField(max_length=150, blank=True)
     admin_phone_encrypted = models.TextField(blank=True)
+    # The town-finance user (镇财政) invited with the first admin, when onboarding names a phone.
+    finance_phone_encrypted = models.TextField(blank=True)
 
     auto_create_schema = False
     auto_drop_schema = True

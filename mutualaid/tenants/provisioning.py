@@ -6,12 +6,14 @@ from __future__ import annotations
 import logging
 import secrets
 
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django_tenants.clone import CloneSchema
 from django_tenants.utils import schema_exists
 
 from mutualaid.platform import crypto
+from mutualaid.platform.accounts import people
 from mutualaid.platform.accounts.models import RoleAssignment, User
 from mutualaid.platform.accounts.roles import Role
 from mutualaid.platform.audit.actions import record_event
@@ -19,6 +21,7 @@ from mutualaid.platform.schemas import town_schema, use_public_schema
 from mutualaid.platform.sms import send_sms
 from mutualaid.tenants.migration import ensure_template_schema, migrate_schema, template_schema
 from mutualaid.tenants.models import Town, TownStatus
+from mutualaid.tenants.notices import finance_notice
 from mutualaid.tenants.signals import town_provisioned
 from mutualaid.tenants.snapshot import SnapshotUnavailable, clone_from_snapshot
 
@@ -45,23 +48,36 @@ def migrate_town_schema(town: Town) -> None:
     migrate_schema(town.schema_name)
 
 
+def _invite_finance(town: Town) -> str:
+    """Invite the town-finance user named at onboarding (an SMS code to set a password); what the admin is told."""
+    if not town.finance_phone_encrypted:
+        return finance_notice(town)
+    phone = crypto.decrypt(town.finance_phone_encrypted)
+    try:
+        people.invite(phone, Role.TOWN_FINANCE, actor=None, town=town, display_name=f"{town.name}财政")
+    except ValidationError as exc:  # e.g. the number belongs to a deactivated account: onboarding goes on
+        logger.warning("inviting the finance user of town %s failed: %s", town.code, exc.messages)
+        return f"镇财政人员邀请未成功（{'；'.join(exc.messages)}），请登录后重新邀请。"
+    return f"镇财政人员（{crypto.mask_phone(phone)}）已收到邀请短信。"
+
+
 def _create_first_admin(town: Town) -> str:
-    """The town's first admin; the initial password goes to the admin's phone by SMS and is returned."""
+    """The town's first admin, then the finance user named at onboarding. The admin's initial password goes to the
+    admin's phone by SMS, which also says whether finance was invited or must still be; it is returned."""
     password = secrets.token_urlsafe(12)
     user, _ = User.objects.get_or_create(
         username=town.admin_username, defaults={"display_name": f"{town.name}管理员"}
     )
     user.set_password(password)
+    phone = crypto.decrypt(town.admin_phone_encrypted) if town.admin_phone_encrypted else ""
+    if phone and not user.phone_hash and people.user_by_phone(phone) is None:
+        people.set_phone(user, phone)  # so the admin can reset a forgotten password by SMS
     user.save()
     RoleAssignment.objects.get_or_create(user=user, role=Role.TOWN_ADMIN, town=town)
-    if town.admin_phone_encrypted:
-        phone = crypto.decrypt(town.admin_phone_encrypted)
-        transaction.on_commit(
-            lambda: send_sms(
-                phone,
-                f"【乡村公益医疗互助】{town.name}已开通。管理员账号 {user.username}，初始密码 {password}",
-            )
-        )
+    notice = _invite_finance(town)
+    if phone:
+        text = f"{people.SMS_SIGNATURE}{town.name}已开通。{notice}管理员账号 {user.username}，初始密码 {password}"
+        transaction.on_commit(lambda: send_sms(phone, text))
     return password
 
 

@@ -24,6 +24,7 @@ from mutualaid.platform.regions.models import County
 from mutualaid.tenants import actions
 from mutualaid.tenants.error_codes import TownErrorCode
 from mutualaid.tenants.models import Domain, ServiceFirm, Town, TownStatus
+from mutualaid.tenants.notices import finance_notice
 
 TownError = error_type("TownError", TownErrorCode)
 TownStatusEnum = graphene.Enum.from_enum(TownStatus)
@@ -165,11 +166,15 @@ class OnboardTown(BaseMutation):
     """开通试点镇：校验区划代码，创建乡镇与域名，后台克隆模板 schema 后启用，并创建首个镇管理员。"""
 
     town = graphene.Field(TownType)
+    notice = graphene.String(description="开通后镇管理员还须做的事（如邀请镇财政人员）")
 
     class Arguments:
         code = graphene.String(required=True, description="9 位乡镇区划代码")
         admin_username = graphene.String(description="首个镇管理员用户名；默认 admin_<代码>")
         admin_phone = graphene.String(required=True, description="首个镇管理员手机号，初始密码以短信发送")
+        finance_phone = graphene.String(
+            description="镇财政人员手机号：开通后发送邀请短信；不填则须由镇管理员邀请"
+        )
 
     class Meta:
         permission = ONBOARD_TOWN
@@ -180,14 +185,15 @@ class OnboardTown(BaseMutation):
         return Target.county(actions.resolve_township(code).county.code)
 
     @classmethod
-    def perform_mutation(cls, info, code, admin_phone, admin_username=None):
+    def perform_mutation(cls, info, code, admin_phone, admin_username=None, finance_phone=None):
         town = actions.request_onboarding(
             actions.resolve_township(code),
             actor=info.context.user,
             admin_username=admin_username or "",
             admin_phone=admin_phone,
+            finance_phone=finance_phone or "",
         )
-        return cls(town=town)
+        return cls(town=town, notice=finance_notice(town) or None)
 
 
 class RetryTownOnboarding(BaseMutation):
