@@ -73,7 +73,9 @@ def _create_first_admin(town: Town) -> str:
     if phone and not user.phone_hash and people.user_by_phone(phone) is None:
         people.set_phone(user, phone)  # so the admin can reset a forgotten password by SMS
     user.save()
-    RoleAssignment.objects.get_or_create(user=user, role=Role.TOWN_ADMIN, town=town)
+    _, created = RoleAssignment.objects.get_or_create(user=user, role=Role.TOWN_ADMIN, town=town)
+    if created:
+        people.audit(None, "role.assign", user, {"role": Role.TOWN_ADMIN.value, "town": town.code})
     notice = _invite_finance(town)
     if phone:
         text = f"{people.SMS_SIGNATURE}{town.name}已开通。{notice}管理员账号 {user.username}，初始密码 {password}"
