@@ -15,8 +15,10 @@ import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
+
 from mutualaid.drg.error_codes import DrgGroupErrorCode as Code
-from mutualaid.drg.grouper import UNGROUPED, Grouper
+from mutualaid.drg.grouper import UNGROUPED, Grouper, check_stay
 
 IN_COLUMNS = (
     "id",
@@ -118,11 +120,13 @@ def group_rows(
         stay_id = (row.get("id") or "").strip()
         try:
             stay = parse_row(row)
+            check_stay(stay)
+        except ValidationError as exc:
+            status = Code.INVALID_VALUE.value
+            line = (stay_id, "", "", UNGROUPED, status, "；".join(exc.messages))
         except ValueError as exc:
-            status, line = (
-                Code.INVALID_VALUE.value,
-                (stay_id, "", "", UNGROUPED, Code.INVALID_VALUE.value, str(exc)),
-            )
+            status = Code.INVALID_VALUE.value
+            line = (stay_id, "", "", UNGROUPED, status, str(exc))
         else:
             result = group(**stay)
             status = result.status

@@ -34,6 +34,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from django.core.exceptions import ValidationError
 from django.db import connection
 
 from mutualaid.drg.catalogue import UnknownCatalogueVersion
@@ -693,6 +694,30 @@ class Grouper:
         code, name = adrg.drgs.get(digit) or (adrg.code + digit, adrg.name)
         reasons.append(f"DRG {code} {name}（末位 {digit}：{_SPLIT_TEXT.get(digit, '')}）")
         return GroupResult(OK, mdc.code, mdc.name, adrg.code, adrg.name, code, name, tuple(reasons))
+
+
+_LIMITS = {
+    "age": ("年龄", 150),
+    "age_days": ("年龄（天）", 366),
+    "weight": ("出生体重", 10000),
+    "los": ("住院天数", 36500),
+}
+
+
+def check_stay(stay: dict) -> None:
+    """Refuse impossible values before grouping: ``ValidationError`` keyed by the stay's field names."""
+    errors = {}
+    sex = stay.get("sex")
+    if sex not in (None, 1, 2):
+        errors["sex"] = ValidationError(f"性别 {sex} 应为 1（男）或 2（女）", code=Code.INVALID_VALUE.value)
+    for name, (label, top) in _LIMITS.items():
+        value = stay.get(name)
+        if value is not None and not 0 <= value <= top:
+            errors[name] = ValidationError(
+                f"{label} {value} 不在 0–{top} 之间", code=Code.INVALID_VALUE.value
+            )
+    if errors:
+        raise ValidationError(errors)
 
 
 # --- loading from the database and caching per version ------------------------------------------------------
