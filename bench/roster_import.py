@@ -83,7 +83,7 @@ def copy_lines(batches: list[list]) -> tuple[str, str]:
     """COPY text for the households and members of sealed batches, with ids from the tables' sequences."""
     from django.db import connection
 
-    from mutualaid.enrolment import roster_writer
+    from mutualaid.enrolment.roster import writer as roster_writer
 
     rows = [row for batch in batches for row in batch]
     numbers = list(dict.fromkeys(row.household_number for row in rows))
@@ -159,8 +159,9 @@ def main() -> None:
     setup("bench_roster")
     from django.db import connection, transaction
 
-    from mutualaid.enrolment import roster, roster_writer
+    from mutualaid.enrolment import roster
     from mutualaid.enrolment.models import Household, Member, Village
+    from mutualaid.enrolment.roster import writer as roster_writer
     from mutualaid.platform import crypto
     from mutualaid.tenants import actions
     from mutualaid.tenants.models import Town

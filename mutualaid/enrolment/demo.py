@@ -32,8 +32,11 @@ from django.db import connection, transaction
 from mutualaid.enrolment import rules
 from mutualaid.enrolment.models import Village
 from mutualaid.enrolment.rules import SHANGHAI
+from mutualaid.funds.postings import post_contribution
 from mutualaid.platform import crypto, idnumbers
 from mutualaid.platform.crypto import mask_phone
+from mutualaid.policies.presets import resolve_preset
+from mutualaid.policies.selectors import enrolment_terms
 from mutualaid.policies.terms import EnrolmentTerms, FundingSource
 
 logger = logging.getLogger(__name__)
@@ -223,14 +226,10 @@ def _next_ids(cursor, table: str, count: int) -> int:
 
 def demo_terms(town) -> EnrolmentTerms | None:
     """The town's published 2022 terms, or the document preset's when no policy is published yet."""
-    from mutualaid.policies.selectors import enrolment_terms
-
     try:
         return enrolment_terms(2022, date(2022, 10, 1))
     except ValidationError:
         pass
-    from mutualaid.policies.presets import resolve_preset
-
     preset = resolve_preset(town.code)
     if preset is None:
         return None
@@ -336,8 +335,6 @@ def _enrol(
     cursor, generator, terms, homes, first_home, member_ids, village_id, joined, town_code
 ) -> dict[str, int]:
     """2022 enrolment of a share of the households of the villages that joined, and their contributions."""
-    from mutualaid.funds.postings import post_contribution
-
     rng = generator.random
     enrolled_at = datetime.combine(terms.enrolment_closes - timedelta(days=3), time(10), tzinfo=SHANGHAI)
     received_on = terms.enrolment_closes - timedelta(days=2)

@@ -9,6 +9,8 @@ from celery import shared_task
 from django.db import transaction
 
 from mutualaid.enrolment.models import ImportJob, ImportStatus
+from mutualaid.enrolment.roster import run_job
+from mutualaid.platform.accounts.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -17,9 +19,6 @@ logger = logging.getLogger(__name__)
 def import_roster(job_id: int) -> str:
     """Run a roster import job. A finished job is left alone; a job found running (a worker died mid-way, the
     message was redelivered) is run again from the start, which is safe: every write is an idempotent upsert."""
-    from mutualaid.enrolment.roster import run_job
-    from mutualaid.platform.accounts.models import User
-
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().filter(pk=job_id).first()
         if job is None or job.status in (ImportStatus.DONE, ImportStatus.FAILED):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import connection
-from django.db.models import Case, Count, F, Q, Sum, Value, When
+from django.db.models import Case, Count, F, Q, Sum, Value, When, Window
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -293,8 +293,6 @@ def year_summary(scheme_year: int) -> YearSummary:
 def statement_queryset(scheme_year: int, key: str):
     """The account's lines in the year, oldest first, each with ``running_fen``: the balance after the line
     (signed by the account's normal side). The window runs before LIMIT/OFFSET, so pages keep the right balance."""
-    from django.db.models import Window
-
     account = CHART_BY_KEY[key]
     sign = 1 if account.normal_side == Side.DEBIT else -1
     signed_amount = Case(When(side=Side.DEBIT, then=F("amount_fen") * sign), default=F("amount_fen") * -sign)

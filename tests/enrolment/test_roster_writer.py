@@ -11,9 +11,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
-from mutualaid.enrolment import roster, roster_writer
+from mutualaid.enrolment import roster
 from mutualaid.enrolment.models import Household, Member
-from mutualaid.enrolment.roster_writer import ExistingHousehold, ExistingMember, plan_batch
+from mutualaid.enrolment.roster import writer as roster_writer
+from mutualaid.enrolment.roster.writer import ExistingHousehold, ExistingMember, plan_batch
 from mutualaid.platform import crypto, idnumbers
 from tests.enrolment.test_roster import HEADER, _id, _rows
 
@@ -277,7 +278,7 @@ def test_a_failed_write_stops_the_reader_and_keeps_the_batches_already_committed
     def fail_after_the_first_batch(counts, total):
         raise RuntimeError("写入中断")
 
-    monkeypatch.setattr(roster, "ReaderProcess", RecordedReader)
+    monkeypatch.setattr(roster.job, "ReaderProcess", RecordedReader)
     with pytest.raises(RuntimeError):
         roster.import_file(str(path), "csv", batch_size=2, on_progress=fail_after_the_first_batch)
     assert _reaped(readers[0].pid)

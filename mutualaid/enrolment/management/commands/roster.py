@@ -1,14 +1,20 @@
 """``mutualaid roster import --town CODE FILE``: import a roster file into a town with a progress bar;
-``mutualaid roster template --format csv|xlsx OUT``: write the import template."""
+``mutualaid roster template [--format csv|xlsx] [--town CODE] OUT``: write the import template, in the format
+the file's extension names unless ``--format`` says otherwise, with an example row of the given town (or neutral)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from tqdm import tqdm
+
+from mutualaid.enrolment import roster
+from mutualaid.enrolment.models import ImportJob, Village
+from mutualaid.tenants.models import Town
 
 
 class Command(BaseCommand):
@@ -21,25 +27,43 @@ class Command(BaseCommand):
         imp.add_argument("--village", default="", help="只导入该村（12 位村代码）")
         imp.add_argument("file")
         tpl = sub.add_parser("template", help="导出导入模板")
-        tpl.add_argument("--format", choices=("csv", "xlsx"), default="xlsx")
+        tpl.add_argument(
+            "--format",
+            choices=roster.FORMATS,
+            default=None,
+            help="默认按文件扩展名（.csv / .xlsx），其他为 xlsx",
+        )
+        tpl.add_argument("--town", default="", help="示例行用该乡镇（9 位乡镇区划代码）的村；默认为通用示例")
         tpl.add_argument("out")
 
     def handle(self, *args, action, **options):
         if action == "template":
-            from mutualaid.enrolment.roster import template
-
-            Path(options["out"]).write_bytes(template(options["format"]))
-            self.stdout.write(f"模板已写入 {options['out']}")
+            out = options["out"]
+            file_format = options["format"] or roster.format_for_path(out)
+            Path(out).write_bytes(roster.template(file_format, **self._example_town(options["town"])))
+            self.stdout.write(f"模板（{file_format}）已写入 {out}")
             return
         self._import(options["town"], options["file"], options["village"] or None)
 
+    def _example_town(self, town_code: str) -> dict[str, str]:
+        if not town_code:
+            return {}
+        town = Town.objects.filter(code=town_code).first()
+        if town is None or not town.is_active:
+            raise CommandError(f"乡镇 {town_code} 不存在或未开通")
+        connection.set_tenant(town)  # type: ignore[attr-defined]
+        try:
+            village = Village.objects.order_by("code").first()
+        finally:
+            connection.set_schema_to_public()  # type: ignore[attr-defined]
+        return {
+            "town_code": town.code,
+            "town_name": town.name,
+            "village_code": village.code if village else "",
+            "village_name": village.name if village else "",
+        }
+
     def _import(self, town_code: str, path: str, village_code: str | None) -> None:
-        from django.core.files import File
-
-        from mutualaid.enrolment import roster
-        from mutualaid.enrolment.models import ImportJob
-        from mutualaid.tenants.models import Town
-
         town = Town.objects.filter(code=town_code).first()
         if town is None or not town.is_active:
             raise CommandError(f"乡镇 {town_code} 不存在或未开通")

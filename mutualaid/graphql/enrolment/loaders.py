@@ -1,0 +1,63 @@
+"""Per-request loaders of the enrolment types: related rows in one query per list level, and unmasked personal
+data decrypted and audited once per batch."""
+
+from __future__ import annotations
+
+from mutualaid.enrolment import actions
+from mutualaid.enrolment import permissions as perms
+from mutualaid.enrolment.models import EnrolledMember, Member
+from mutualaid.graphql.core.loaders import get_loader
+from mutualaid.graphql.enrolment.context import current_user, town_code
+from mutualaid.platform.accounts.permissions import has_permission
+
+
+def personal_data_loader(info):
+    """Unmasked ID/phone numbers keyed by (member, field) for a list level: decrypted and audited once per batch."""
+
+    def load(keys):
+        members = list({member.pk: member for member, _ in keys}.values())
+        data = actions.read_personal_data(members, current_user(info), {field for _, field in keys})
+        return [data[member.pk][field] or None for member, field in keys]
+
+    return get_loader(info, "enrolment:personal_data", load)
+
+
+def may_read_personal_data(info, member) -> bool:
+    return has_permission(
+        current_user(info),
+        perms.READ_PERSONAL_DATA,
+        perms.village(town_code(info), member.household.village.code),
+    )
+
+
+def is_reviewer_view(info, member) -> bool:
+    return not perms.sees_full_names(current_user(info), town_code(info), member.household.village.code)
+
+
+def enrolled_loader(info, scheme_year: int):
+    def load(member_ids):
+        found = set(
+            EnrolledMember.objects.filter(member_id__in=member_ids, scheme_year=scheme_year).values_list(
+                "member_id", flat=True
+            )
+        )
+        return [member_id in found for member_id in member_ids]
+
+    return get_loader(info, f"enrolment:enrolled:{scheme_year}", load)
+
+
+def members_by_household_loader(info):
+    def load(household_ids):
+        rows: dict[int, list] = {pk: [] for pk in household_ids}
+        for member in Member.objects.filter(household_id__in=household_ids).select_related(
+            "household__village"
+        ):
+            rows[member.household_id].append(member)
+        return [rows[pk] for pk in household_ids]
+
+    return get_loader(info, "enrolment:members_by_household", load)
+
+
+def head_names(member_ids):
+    names = dict(Member.objects.filter(pk__in=member_ids).values_list("id", "name"))
+    return [names.get(pk) for pk in member_ids]
