@@ -20,11 +20,16 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from mutualaid.enrolment.models import ImportJob, ImportStatus, Village
-from mutualaid.enrolment.roster import writer as roster_writer
 from mutualaid.enrolment.roster.formats import ErrorReport, Sheet, header_keys
 from mutualaid.enrolment.roster.reader import Batch, ReaderProcess, _read_batches
 from mutualaid.enrolment.roster.rows import RowValidator
-from mutualaid.enrolment.roster.writer import SealedRow, WriteCounts
+from mutualaid.enrolment.roster.writer import (
+    SealedRow,
+    WriteCounts,
+    array_literal,
+    use_key_indexes,
+    write_batch,
+)
 from mutualaid.platform.audit.actions import record_event
 
 BATCH_SIZE = 2500  # rows a transaction; the reader and the writer each hold about one batch
@@ -48,8 +53,8 @@ def _refuse_other_villages(
     cursor, rows: list[SealedRow], allowed_village: str, counts: Counts, report
 ) -> list:
     """A coordinator may neither take members nor households from another village. (Keys go in as the
-    writer's look-ups take them: see roster_writer._members.)"""
-    roster_writer.use_key_indexes(cursor)
+    writer's look-ups take them: see writer._members.)"""
+    use_key_indexes(cursor)
     cursor.execute(
         "SELECT m.id_hash FROM enrolment_member m JOIN enrolment_household h ON h.id = m.household_id"
         " JOIN enrolment_village v ON v.id = h.village_id"
@@ -60,7 +65,7 @@ def _refuse_other_villages(
     cursor.execute(
         "SELECT h.number FROM enrolment_household h JOIN enrolment_village v ON v.id = h.village_id"
         " WHERE h.number = ANY((SELECT %s::text[])::text[]) AND v.code <> %s",
-        [roster_writer.array_literal({r.household_number for r in rows}), allowed_village],
+        [array_literal({r.household_number for r in rows}), allowed_village],
     )
     households_elsewhere = {found[0] for found in cursor.fetchall()}
     kept = []
@@ -88,7 +93,7 @@ def _write_batch(batch: Batch, allowed_village: str | None, counts: Counts, repo
         if allowed_village:
             rows = _refuse_other_villages(cursor, rows, allowed_village, counts, report)
     if rows:
-        counts.add(roster_writer.write_batch(rows))
+        counts.add(write_batch(rows))
 
 
 def import_file(
