@@ -29,6 +29,7 @@ from mutualaid.enrolment.models import (
 from mutualaid.enrolment_index import api as index
 from mutualaid.platform import crypto, idnumbers
 from mutualaid.platform.audit.actions import record_event
+from mutualaid.platform.audit.personal_data import record_personal_data_read
 from mutualaid.platform.validators import normalise_mobile
 from mutualaid.policies.terms import EnrolmentTerms
 
@@ -59,22 +60,15 @@ def seal_phone(phone: str) -> tuple[str, str, str]:
 def read_personal_data(members: Sequence[Member], actor, fields_read: Iterable[str]) -> dict[int, dict]:
     """Unmasked ID and phone numbers of ``members`` (the caller has checked READ_PERSONAL_DATA): one audit event
     for the read, naming the members' ids and the fields, never the values."""
-    fields_read = sorted(set(fields_read))
-    result = {
+    # Charged to the actor's budget and audited before anything is decrypted (refused over budget).
+    record_personal_data_read(actor, "enrolment.personal_data.read", members, fields_read)
+    return {
         m.pk: {
             "id_number": crypto.decrypt(m.id_number_encrypted),
             "phone": crypto.decrypt(m.phone_encrypted) if m.phone_encrypted else "",
         }
         for m in members
     }
-    if members:
-        record_event(
-            actor,
-            "enrolment.personal_data.read",
-            members[0] if len(members) == 1 else None,
-            {"member_ids": [m.pk for m in members], "fields": fields_read},
-        )
-    return result
 
 
 # --- villages ------------------------------------------------------------------------------------------------------

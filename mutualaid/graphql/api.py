@@ -8,6 +8,7 @@ from __future__ import annotations
 import graphene
 
 from mutualaid.graphql.account.schema import AccountMutations, AccountQueries
+from mutualaid.graphql.core.validation import LIMIT_RULES
 from mutualaid.graphql.drg.schema import DrgQueries
 from mutualaid.graphql.enrolment.schema import EnrolmentMutations, EnrolmentQueries
 from mutualaid.graphql.funds.schema import FundMutations, FundQueries
@@ -37,3 +38,6 @@ class TownMutation(AccountMutations, EnrolmentMutations, PolicyMutations, FundMu
 
 platform_schema = graphene.Schema(query=PlatformQuery, mutation=PlatformMutation)
 town_schema = graphene.Schema(query=TownQuery, mutation=TownMutation)
+
+# Validation rules both endpoints add to graphql-core's own: depth, alias and cost limits (typed errors).
+validation_rules = LIMIT_RULES

@@ -4,6 +4,9 @@ CSRF: a browser signed in with a session could otherwise be made to post a mutat
 sub-domains share one site, so SameSite=Lax does not help). Requests authenticated by a session must carry a
 valid CSRF token (Django's own check: cookie + ``X-CSRFToken`` header, origin and referer); requests that sent a
 bearer token, which a browser never adds by itself, and anonymous requests skip it.
+
+Every request also passes the depth/alias/cost rules (``api.validation_rules``) and the argument guards
+(``core.guards``), and every error it answers carries ``extensions.code`` (``core.errors.format_error``).
 """
 
 from __future__ import annotations
@@ -12,10 +15,13 @@ from django.http import Http404, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
+from graphene_django.views import HttpError
 from graphene_file_upload.django import FileUploadGraphQLView
 
-from mutualaid.graphql.api import platform_schema, town_schema
+from mutualaid.graphql.api import platform_schema, town_schema, validation_rules
+from mutualaid.graphql.core.errors import format_error
 from mutualaid.graphql.core.execution import BatchingExecutionContext
+from mutualaid.graphql.core.guards import InputGuardMiddleware
 
 
 class _Refused:
@@ -45,7 +51,15 @@ def csrf_refusal(request) -> str | None:
 class _GraphQLView(FileUploadGraphQLView):  # GraphQL multipart requests (file uploads)
     def __init__(self, **kwargs):
         kwargs.setdefault("execution_context_class", BatchingExecutionContext)
+        kwargs.setdefault("validation_rules", validation_rules)
+        kwargs.setdefault("middleware", [InputGuardMiddleware()])
         super().__init__(**kwargs)
+
+    @staticmethod
+    def format_error(error):
+        if isinstance(error, HttpError):  # a request that is not GraphQL at all (no query, wrong method)
+            return {"message": error.message or str(error), "extensions": {"code": "BAD_REQUEST"}}
+        return format_error(error)
 
     def dispatch(self, request, *args, **kwargs):
         reason = csrf_refusal(request)

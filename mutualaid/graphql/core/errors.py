@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+import logging
 from enum import Enum
 
 import graphene
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, PermissionDenied, ValidationError
 from graphene.utils.str_converters import to_camel_case
+from graphql import GraphQLError, GraphQLSyntaxError
+
+from mutualaid.platform.audit.personal_data import PersonalDataBudgetExceeded
 
 # Codes every operation may return, merged into each domain's code enum.
 COMMON_CODES = {"NOT_FOUND": "not_found", "PERMISSION_DENIED": "permission_denied", "INVALID": "invalid"}
 
 _error_types: dict[str, type[graphene.ObjectType]] = {}
+
+
+class NotFound(Exception):
+    """A missing object; a forbidden one is reported the same way."""
+
+    def __init__(self, field: str | None = None, message: str = "对象不存在或无权访问"):
+        super().__init__(message)
+        self.field = field
+        self.message = message
 
 
 def error_type(name: str, codes: type[Enum]) -> type[graphene.ObjectType]:
@@ -74,3 +87,85 @@ def errors_from_validation(exc: ValidationError, error_cls, renames: dict[str, s
             message = error.message % error.params if error.params else error.message
             result.append(error_cls(field=None, code=_code(error.code, allowed), message=str(message)))
     return result
+
+
+# --- errors outside a mutation's payload: top-level GraphQL errors with ``extensions.code`` ----------------------
+
+
+class ApiError(GraphQLError):
+    """A typed top-level error: ``extensions.code`` is an upper-case code clients can switch on."""
+
+    code = "INVALID"
+
+    def __init__(self, message: str, *, code: str | None = None, field: str | None = None, **extensions):
+        extensions["code"] = code or self.code
+        if field:
+            extensions["field"] = field
+        super().__init__(message, extensions=extensions)
+
+
+class InvalidInputError(ApiError):
+    code = "INVALID_INPUT"
+
+
+class InvalidPaginationError(ApiError):
+    code = "INVALID_PAGINATION"
+
+
+class NotFoundError(ApiError):
+    code = "NOT_FOUND"
+
+
+logger = logging.getLogger("mutualaid.graphql")
+
+INTERNAL_MESSAGE = "服务器内部错误，已记录，请稍后重试"
+
+
+def _typed(error: GraphQLError, code: str, message: str | None = None, **extra) -> dict:
+    formatted = error.formatted
+    if message is not None:
+        formatted["message"] = message
+    formatted["extensions"] = {**(formatted.get("extensions") or {}), **extra, "code": code}
+    return formatted
+
+
+def format_error(error) -> dict:
+    """Every error the API answers carries ``extensions.code``; raw Python messages never reach clients.
+
+    Typed errors keep theirs; domain exceptions map to NOT_FOUND, PERMISSION_DENIED, the (upper-cased) code of
+    a ValidationError, or PERSONAL_DATA_BUDGET_EXCEEDED; errors of the document itself are
+    GRAPHQL_PARSE_FAILED / GRAPHQL_VALIDATION_FAILED; anything else is logged and answered as INTERNAL_ERROR.
+    """
+    if not isinstance(error, GraphQLError):
+        logger.error("GraphQL request failed", exc_info=error)
+        return {"message": INTERNAL_MESSAGE, "extensions": {"code": "INTERNAL_ERROR"}}
+    if (error.extensions or {}).get("code"):
+        return error.formatted
+    original = error.original_error
+    if original is None:
+        if isinstance(error, GraphQLSyntaxError):
+            return _typed(error, "GRAPHQL_PARSE_FAILED")
+        if error.path is None:
+            # validation of the document, or variables that do not fit their declared types
+            return _typed(error, "GRAPHQL_VALIDATION_FAILED")
+        logger.error("GraphQL field failed: %s (path %s)", error.message, error.path)
+        return _typed(error, "INTERNAL_ERROR", INTERNAL_MESSAGE)
+    if isinstance(original, GraphQLError):
+        return format_error(original) | {"path": error.path, "locations": error.formatted.get("locations")}
+    if isinstance(original, PersonalDataBudgetExceeded):
+        return _typed(error, "PERSONAL_DATA_BUDGET_EXCEEDED", str(original))
+    if isinstance(original, ObjectDoesNotExist | NotFound):
+        return _typed(error, "NOT_FOUND", "对象不存在或无权访问")
+    if isinstance(original, PermissionDenied):
+        return _typed(error, "PERMISSION_DENIED", str(original) or "无权访问")
+    if isinstance(original, ValidationError):
+        first = original.error_list[0] if not hasattr(original, "error_dict") else None
+        field = None
+        if hasattr(original, "error_dict"):
+            field, errors = next(iter(original.error_dict.items()))
+            first = errors[0]
+        code = (first.code or "invalid").upper() if first is not None else "INVALID"
+        extra = {"field": api_path(field)} if api_path(field) else {}
+        return _typed(error, code, "；".join(str(m) for m in original.messages), **extra)
+    logger.error("GraphQL resolver failed", exc_info=original)
+    return _typed(error, "INTERNAL_ERROR", INTERNAL_MESSAGE)

@@ -19,7 +19,16 @@ def get_loader(info, name: str, batch_load: Callable[[list], Iterable]) -> SyncD
     if loaders is None:
         loaders = request._dataloaders = {}
     if name not in loaders:
-        loaders[name] = SyncDataLoader(lambda keys: list(batch_load(keys)))
+
+        def load(keys: list) -> list:
+            # A batch that fails (e.g. over the personal data budget) fails each of its fields, not the request:
+            # an exception escaping a batch would end the whole execution without an answer.
+            try:
+                return list(batch_load(keys))
+            except Exception as exc:
+                return [exc] * len(keys)
+
+        loaders[name] = SyncDataLoader(load)
     return loaders[name]
 
 

@@ -11,17 +11,8 @@ from django.db import transaction
 from graphene.types.mutation import MutationOptions
 from graphql_relay import from_global_id
 
-from mutualaid.graphql.core.errors import errors_from_validation
+from mutualaid.graphql.core.errors import NotFound, errors_from_validation
 from mutualaid.platform.accounts.permissions import Rule, Target, has_permission
-
-
-class NotFound(Exception):
-    """A missing object; a forbidden one is reported the same way."""
-
-    def __init__(self, field: str | None = None, message: str = "对象不存在或无权访问"):
-        super().__init__(message)
-        self.field = field
-        self.message = message
 
 
 def pk_from_global_id(global_id: str, type_name: str, field: str) -> int:
