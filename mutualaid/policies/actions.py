@@ -12,29 +12,31 @@ from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from mutualaid.drg.catalogue import unknown_drg_codes as catalogue_unknown_drg_codes
 from mutualaid.platform.audit.actions import record_event
+from mutualaid.policies import documents
 from mutualaid.policies import subsidy_table as tables
+from mutualaid.policies.choices import PolicyStatus
 from mutualaid.policies.error_codes import PolicyErrorCode as Code
 from mutualaid.policies.models import PolicyVersion, SchemeYear, SubsidyEntry
-from mutualaid.policies.selectors import previous_published_policy
+from mutualaid.policies.parameters import AMENDMENT, BY_NAME, PARAMETERS, Kind, Parameter, shift_date
+from mutualaid.policies.selectors import previous_published_policy, today
 from mutualaid.policies.terms import FundingShare, SpecialGroupRule
-from mutualaid.policies.validation import as_validation_error, path, validate_for_publishing
-from mutualaid.policies.values import (
-    SCALAR_FIELDS,
-    ExclusionCause,
-    PolicyStatus,
-    ServiceFeeKind,
-    SubsidyRow,
-    Threshold,
-    UnlistedDrgRule,
-)
+from mutualaid.policies.validation import as_validation_error, validate_for_publishing
+from mutualaid.policies.values import SubsidyRow, Threshold
 
 # Copied from a published version into its amendment (everything but identity, status and provenance of time).
-COPIED_FIELDS = (*SCALAR_FIELDS.keys(), "funding_shares", "special_groups", "thresholds", "defaulted_fields")
+COPIED_FIELDS = (
+    *(p.name for p in (*PARAMETERS, *AMENDMENT)),
+    "funding_shares",
+    "special_groups",
+    "thresholds",
+    "defaulted_fields",
+)
 
 
 def _error(field: str | None, code: Code, message: str) -> ValidationError:
@@ -42,10 +44,8 @@ def _error(field: str | None, code: Code, message: str) -> ValidationError:
 
 
 def unknown_drg_codes(version_code: str, codes: Iterable[str]) -> set[str]:
-    """The DRG catalogue's check (another app); imported late so that pure modules need no catalogue."""
-    from mutualaid.drg.catalogue import unknown_drg_codes as check
-
-    return set(check(version_code, codes))
+    """The DRG catalogue's check (another app), injected into the pure publishing checks."""
+    return set(catalogue_unknown_drg_codes(version_code, codes))
 
 
 def _locked_draft(policy: PolicyVersion) -> PolicyVersion:
@@ -74,7 +74,7 @@ def _undefault(policy: PolicyVersion, names: Iterable[str]) -> None:
 
 def _check_scheme_year(scheme_year: int) -> None:
     if not 2000 <= int(scheme_year) <= 2100:
-        raise _error("schemeYear", Code.OUT_OF_RANGE, "互助年度必须是 2000 至 2100 之间的年份")
+        raise _error("scheme_year", Code.OUT_OF_RANGE, "互助年度必须是 2000 至 2100 之间的年份")
 
 
 @transaction.atomic
@@ -84,7 +84,7 @@ def create_draft(scheme_year: int, actor) -> PolicyVersion:
     year, created = SchemeYear.objects.get_or_create(year=scheme_year)
     if not created and year.versions.exists():
         raise _error(
-            "schemeYear",
+            "scheme_year",
             Code.SCHEME_YEAR_EXISTS,
             f"{scheme_year}互助年度已有政策；请编辑草稿或修订已发布版本",
         )
@@ -92,58 +92,55 @@ def create_draft(scheme_year: int, actor) -> PolicyVersion:
         scheme_year=year,
         version=1,
         created_by_id=getattr(actor, "pk", None),
-        excluded_causes=list(ExclusionCause.values),
-        review_working_days=5,
+        **{p.name: _column(p.default) for p in PARAMETERS if p.defaulted},
     )
     record_event(actor, "policy.create_draft", policy, {"scheme_year": year.year, "version": 1})
     return policy
 
 
-def _check_scalar(name: str, kind: str, value):
-    field = path(name)
+def _column(value):
+    """A plain value as its column holds it (a list for a tuple)."""
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _check_scalar(parameter: Parameter, value):
+    """``value`` checked by the parameter's kind; the cleaned value or a ValidationError keyed by its name."""
+    name, kind = parameter.name, parameter.kind
     if value is None:
-        if name in (
-            "enrol_by_household",
-            "fees_refundable",
-            "designated_hospitals_only",
-            "mainland_only",
-            "surplus_carry_over",
-            "unlisted_drg_rule",
-            "service_fee_kind",
-            "excluded_causes",
-        ):
-            raise _error(field, Code.REQUIRED, "此项不能为空")
+        if not parameter.nullable:
+            raise _error(name, Code.REQUIRED, "此项不能为空")
         return value
-    if kind == "fen":
+    if kind is Kind.FEN:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise _error(field, Code.INVALID_AMOUNT, "金额必须是整数（分）")
+            raise _error(name, Code.INVALID_AMOUNT, "金额必须是整数（分）")
         if value <= 0:
-            raise _error(field, Code.NOT_POSITIVE, "金额必须大于零")
-    elif kind == "date":
+            raise _error(name, Code.NOT_POSITIVE, "金额必须大于零")
+    elif kind is Kind.DATE:
         if not isinstance(value, date):
-            raise _error(field, Code.INVALID, "日期格式不正确")
-    elif kind == "bool":
+            raise _error(name, Code.INVALID, "日期格式不正确")
+    elif kind is Kind.BOOL:
         if not isinstance(value, bool):
-            raise _error(field, Code.INVALID, "必须是是/否")
-    elif kind in ("int", "bp"):
+            raise _error(name, Code.INVALID, "必须是是/否")
+    elif kind in (Kind.DAYS, Kind.BP):
         if isinstance(value, bool) or not isinstance(value, int):
-            raise _error(field, Code.INVALID, "必须是整数")
-        if kind == "bp" and not 0 < value <= 10000:
-            raise _error(field, Code.OUT_OF_RANGE, "比例必须在 0 到 100%（10000 基点）之间")
-        if kind == "int" and not 0 < value <= 365:
-            raise _error(field, Code.OUT_OF_RANGE, "必须是 1 至 365 之间的整数")
-    elif kind == "str":
+            raise _error(name, Code.INVALID, "必须是整数")
+        if kind is Kind.BP and not 0 < value <= 10000:
+            raise _error(name, Code.OUT_OF_RANGE, "比例必须在 0 到 100%（10000 基点）之间")
+        if kind is Kind.DAYS and not 0 < value <= 365:
+            raise _error(name, Code.OUT_OF_RANGE, "必须是 1 至 365 之间的整数")
+    elif kind is Kind.TEXT:
         value = str(value).strip()
-    elif kind == "causes":
-        causes = list(dict.fromkeys(value))
-        for cause in causes:
-            if cause not in ExclusionCause.values:
-                raise _error(field, Code.INVALID_CHOICE, f"未知的不补助情形：{cause}")
-        return causes
-    elif kind == "unlisted_rule" and value not in UnlistedDrgRule.values:
-        raise _error(field, Code.INVALID_CHOICE, f"未知的表外病组规则：{value}")
-    elif kind == "service_fee_kind" and value not in ServiceFeeKind.values:
-        raise _error(field, Code.INVALID_CHOICE, f"未知的服务费方式：{value}")
+    elif kind is Kind.CHOICES:
+        assert parameter.choices is not None
+        chosen = list(dict.fromkeys(value))
+        for item in chosen:
+            if item not in parameter.choices.values:
+                raise _error(name, Code.INVALID_CHOICE, f"未知的选项（{parameter.label}）：{item}")
+        return chosen
+    elif kind is Kind.CHOICE:
+        assert parameter.choices is not None
+        if value not in parameter.choices.values:
+            raise _error(name, Code.INVALID_CHOICE, f"未知的选项（{parameter.label}）：{value}")
     return value
 
 
@@ -151,15 +148,15 @@ def _check_scalar(name: str, kind: str, value):
 def update_draft(policy: PolicyVersion, actor, **changes) -> PolicyVersion:
     """Set scalar parameters of a draft (fen integers, dates, booleans, basis points, choices)."""
     policy = _locked_draft(policy)
-    unknown = set(changes) - set(SCALAR_FIELDS)
+    unknown = set(changes) - set(BY_NAME)
     if unknown:
         raise _error(sorted(unknown)[0], Code.INVALID, f"不可修改的字段：{', '.join(sorted(unknown))}")
-    if policy.version == 1 and ({"effective_from", "amendment_reason"} & set(changes)):
-        raise _error("effectiveFrom", Code.INVALID, "第 1 版适用于整个互助年度，无需生效日期和修订原因")
+    if policy.version == 1 and ({p.name for p in AMENDMENT} & set(changes)):
+        raise _error("effective_from", Code.INVALID, "第 1 版适用于整个互助年度，无需生效日期和修订原因")
     cleaned, problems = {}, {}
     for name, value in changes.items():  # report every bad field at once
         try:
-            cleaned[name] = _check_scalar(name, SCALAR_FIELDS[name], value)
+            cleaned[name] = _check_scalar(BY_NAME[name], value)
         except ValidationError as exc:
             problems.update(exc.error_dict)
     if problems:
@@ -247,7 +244,7 @@ def copy_subsidy_table_from_previous_year(policy: PolicyVersion, actor) -> Polic
     policy = _locked_draft(policy)
     previous = previous_published_policy(policy.scheme_year.year)
     if previous is None or not previous.subsidy_entries.exists():
-        raise _error("subsidyTable", Code.NO_PREVIOUS_TABLE, "没有可复制的上一年度已发布补助定额表")
+        raise _error("subsidy_table", Code.NO_PREVIOUS_TABLE, "没有可复制的上一年度已发布补助定额表")
     rows = previous.subsidy_rows()
     _replace_table(policy, rows)
     names = [n for n in policy.defaulted_fields if n != "subsidy_table"]
@@ -319,7 +316,7 @@ def amend(published: PolicyVersion, effective_from: date, reason: str, actor) ->
     if not (reason or "").strip():
         raise _error("reason", Code.REASON_REQUIRED, "请写明修订原因")
     if not isinstance(effective_from, date):
-        raise _error("effectiveFrom", Code.REQUIRED, "请填写修订生效日期")
+        raise _error("effective_from", Code.REQUIRED, "请填写修订生效日期")
     year = SchemeYear.objects.select_for_update().get(pk=published.scheme_year_id)
     if year.versions.filter(status=PolicyStatus.DRAFT).exists():
         raise _error("policy", Code.DRAFT_EXISTS, "本互助年度已有未发布的草稿，请先发布或编辑该草稿")
@@ -360,15 +357,6 @@ def _copy_table(source: PolicyVersion, draft: PolicyVersion) -> None:
     )
 
 
-def _shift_years(day: date | None, years: int) -> date | None:
-    if day is None:
-        return None
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February into a common year
-        return day.replace(year=day.year + years, day=28)
-
-
 @transaction.atomic
 def copy_to_year(source: PolicyVersion, scheme_year: int, actor) -> PolicyVersion:
     """Start another scheme year (e.g. 2023) as a draft copy of a published version (复制上一年度政策).
@@ -383,15 +371,15 @@ def copy_to_year(source: PolicyVersion, scheme_year: int, actor) -> PolicyVersio
     year, _ = SchemeYear.objects.select_for_update().get_or_create(year=scheme_year)
     if year.versions.exists():
         raise _error(
-            "schemeYear",
+            "scheme_year",
             Code.SCHEME_YEAR_EXISTS,
             f"{scheme_year}互助年度已有政策；请编辑草稿或修订已发布版本",
         )
     years = year.year - source.scheme_year.year
     draft = _copied_draft(source, year, 1, actor)
-    for name, kind in SCALAR_FIELDS.items():
-        if kind == "date":
-            setattr(draft, name, _shift_years(getattr(source, name), years))
+    for parameter in PARAMETERS:
+        if parameter.kind is Kind.DATE:
+            setattr(draft, parameter.name, shift_date(getattr(source, parameter.name), years))
     draft.effective_from = None
     draft.amendment_reason = ""
     draft.save()
@@ -408,20 +396,55 @@ def copy_to_year(source: PolicyVersion, scheme_year: int, actor) -> PolicyVersio
 # --- presets ----------------------------------------------------------------------------------------------------------
 
 
+def _tenant_code() -> str | None:
+    return getattr(getattr(connection, "tenant", None), "code", None)
+
+
+def _resolve_preset(key: str, town_code: str | None) -> documents.Resolved:
+    resolved = documents.resolve(key, town_code or _tenant_code())
+    if resolved is not None:
+        return resolved
+    if key == documents.AUTO:
+        raise _error(
+            "key",
+            Code.NO_PRESET_FOR_TOWN,
+            f"乡镇 {town_code or _tenant_code() or ''} 所在地区没有对应的文件预设，请指定一个：{documents.choices_text()}",
+        )
+    raise _error(
+        "key",
+        Code.UNKNOWN_PRESET,
+        f"未知的预设或该乡镇没有预设：{key}；可选：{documents.choices_text()}",
+    )
+
+
 @transaction.atomic
-def apply_preset(town_code_or_key: str, actor, *, publish: bool = False) -> PolicyVersion:
-    """Load a preset (by key, or by a town code that has one) into the scheme year's draft; optionally publish.
+def apply_preset(
+    town_code_or_key: str,
+    actor,
+    *,
+    publish: bool = False,
+    scheme_year: int | None = None,
+    town_code: str | None = None,
+    on: date | None = None,
+) -> PolicyVersion:
+    """Load a preset into a scheme year's draft, every date moved to that year by its document; optionally publish.
+
+    ``town_code_or_key``: a preset key (``xinsheng-2022``), a document family (``xinsheng``, ``haian``), a town code,
+    or ``auto`` (the town's own: ``town_code``, default the current town). ``scheme_year`` defaults to the key's
+    own year for a dated key or a pilot town, and to the coming scheme year (the next enrolment window to open, or
+    the one open ``on`` that day, default today) otherwise. A town whose region follows no document gets
+    ``no_preset_for_town`` listing the presets to choose from.
 
     Idempotent: when the scheme year already has a published version from the same preset, that version is
     returned unchanged. A scheme year published from anything else must be changed by an amendment.
     """
-    from mutualaid.policies.presets import resolve_preset
-
-    preset = resolve_preset(town_code_or_key)
-    if preset is None:
-        raise _error("key", Code.UNKNOWN_PRESET, f"未知的预设或该乡镇没有预设：{town_code_or_key}")
-    values = preset.values
-    year, _ = SchemeYear.objects.select_for_update().get_or_create(year=values.scheme_year)
+    resolved = _resolve_preset(town_code_or_key, town_code)
+    preset = resolved.preset
+    if scheme_year is None:
+        scheme_year = resolved.default_year or preset.next_year_to_open(on or today())
+    _check_scheme_year(scheme_year)
+    values = preset.for_year(scheme_year)
+    year, _ = SchemeYear.objects.select_for_update().get_or_create(year=scheme_year)
     published = year.versions.filter(status=PolicyStatus.PUBLISHED).order_by("-version").first()
     if published is not None:
         if published.preset_key == preset.key:
@@ -432,11 +455,8 @@ def apply_preset(town_code_or_key: str, actor, *, publish: bool = False) -> Poli
     draft = year.versions.filter(status=PolicyStatus.DRAFT).first()
     if draft is None:
         draft = PolicyVersion(scheme_year=year, version=1, created_by_id=getattr(actor, "pk", None))
-    for name in SCALAR_FIELDS:
-        if name in ("effective_from", "amendment_reason"):
-            continue
-        value = getattr(values, name)
-        setattr(draft, name, list(value) if isinstance(value, tuple) else value)
+    for parameter in PARAMETERS:
+        setattr(draft, parameter.name, _column(getattr(values, parameter.name)))
     draft.funding_shares = [
         {"source": str(s.source), "amount_fen": s.amount_fen} for s in values.funding_shares
     ]
@@ -456,7 +476,12 @@ def apply_preset(town_code_or_key: str, actor, *, publish: bool = False) -> Poli
     draft.preset_key = preset.key
     draft.save()
     _replace_table(draft, values.subsidy_table)
-    record_event(actor, "policy.apply_preset", draft, {"preset": preset.key, "version": draft.version})
+    record_event(
+        actor,
+        "policy.apply_preset",
+        draft,
+        {"preset": preset.key, "scheme_year": scheme_year, "version": draft.version},
+    )
     if publish:
         draft = _publish(draft, actor)
     return draft

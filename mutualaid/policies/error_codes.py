@@ -2,7 +2,7 @@ from enum import Enum
 
 
 class PolicyErrorCode(Enum):
-    """Typed errors of the scheme-year policy (lower-case codes; field paths name the parameter)."""
+    """Typed errors of the scheme-year policy (lower-case codes; errors are keyed by the domain's field names)."""
 
     REQUIRED = "required"
     NOT_POSITIVE = "not_positive"
@@ -33,5 +33,6 @@ class PolicyErrorCode(Enum):
     INVALID_AMOUNT = "invalid_amount"
     INVALID_FACTOR = "invalid_factor"
     UNKNOWN_PRESET = "unknown_preset"
+    NO_PRESET_FOR_TOWN = "no_preset_for_town"
     INVALID = "invalid"
     NOT_FOUND = "not_found"

@@ -7,18 +7,20 @@ version (an amendment) effective from a date, with a reason.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from mutualaid.policies.choices import PolicyStatus
+from mutualaid.policies.parameters import PARAMETERS, model_fields
 from mutualaid.policies.terms import EnrolmentTerms, FundingShare, SpecialGroupRule
-from mutualaid.policies.values import (
-    PolicyStatus,
-    PolicyValues,
-    ServiceFeeKind,
-    SubsidyRow,
-    Threshold,
-    UnlistedDrgRule,
-)
+from mutualaid.policies.values import PolicyValues, SubsidyRow, Threshold
+
+
+def _plain(value):
+    """A list column (e.g. excluded causes) as the tuple ``PolicyValues`` holds."""
+    return tuple(value) if isinstance(value, list) else value
 
 
 def immutable_error() -> ValidationError:
@@ -73,48 +75,16 @@ class PolicyVersion(models.Model):
     # Provenance: names of the parameters that the town's document does not give (filled in by a default).
     defaulted_fields = models.JSONField("文件未规定（默认值）的参数", default=list, blank=True)
 
-    # --- funding ---
-    fee_per_person_fen = models.BigIntegerField("互助费标准（分/人·年）", null=True, blank=True)
+    # --- the parameters: one column each, from the registry (mutualaid.policies.parameters), in its order ---
+    locals().update(model_fields(PARAMETERS))
+    # --- structured lists (set by their own actions) ---
     funding_shares = models.JSONField("筹资结构", default=list, blank=True)  # [{source, amount_fen}]
     special_groups = models.JSONField(
         "特殊困难群体", default=list, blank=True
     )  # [{category, treatment, paid_by}]
-    # --- eligibility and dates ---
-    register_snapshot_date = models.DateField("户籍在册截止日", null=True, blank=True)
-    enrolment_opens = models.DateField("交费期开始", null=True, blank=True)
-    enrolment_closes = models.DateField("交费期截止（当日24时）", null=True, blank=True)
-    coverage_start = models.DateField("保障期开始", null=True, blank=True)
-    coverage_end = models.DateField("保障期结束", null=True, blank=True)
-    claim_deadline = models.DateField("补助申请截止日", null=True, blank=True)
-    enrol_by_household = models.BooleanField("以家庭为单位参加", default=True)
-    fees_refundable = models.BooleanField("互助费可退", default=False)
-    # --- benefits ---
     thresholds = models.JSONField(
         "补助起付条件", default=list, blank=True
     )  # [{insurance_type, basis, amount_fen}]
-    per_stay_min_fen = models.BigIntegerField("单次住院最低补助（分）", null=True, blank=True)
-    per_stay_max_fen = models.BigIntegerField("单次住院最高补助（分）", null=True, blank=True)
-    yearly_cap_fen = models.BigIntegerField("个人年度累计最高补助（分）", null=True, blank=True)
-    excluded_causes = models.JSONField("不补助的情况", default=list, blank=True)  # [ExclusionCause]
-    designated_hospitals_only = models.BooleanField("仅限医保定点医院", default=True)
-    mainland_only = models.BooleanField("不含国外及港澳台医院", default=True)
-    drg_catalogue_version = models.CharField("DRG 分组版本", max_length=32, blank=True)
-    unlisted_drg_rule = models.CharField(
-        "补助表外病组", max_length=16, choices=UnlistedDrgRule.choices, default=UnlistedDrgRule.NO_SUBSIDY
-    )
-    # --- operations ---
-    service_fee_kind = models.CharField(
-        "服务费方式", max_length=16, choices=ServiceFeeKind.choices, default=ServiceFeeKind.NONE
-    )
-    service_fee_bp = models.PositiveIntegerField("服务费比例（基点）", null=True, blank=True)
-    service_fee_per_person_fen = models.BigIntegerField("服务费（分/人）", null=True, blank=True)
-    review_working_days = models.PositiveSmallIntegerField("审核时限（工作日）", null=True, blank=True)
-    target_village_share_bp = models.PositiveIntegerField("行政村参与率目标（基点）", null=True, blank=True)
-    target_household_share_bp = models.PositiveIntegerField(
-        "试点村农户参与率目标（基点）", null=True, blank=True
-    )
-    target_person_share_bp = models.PositiveIntegerField("群众参与率目标（基点）", null=True, blank=True)
-    surplus_carry_over = models.BooleanField("结余结转下年度", default=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
     created_by_id = models.BigIntegerField(null=True, blank=True)  # public user id, no FK across schemas
@@ -123,6 +93,12 @@ class PolicyVersion(models.Model):
     published_by_id = models.BigIntegerField(null=True, blank=True)
 
     objects = PolicyVersionQuerySet.as_manager()
+
+    if TYPE_CHECKING:
+        # The registry's parameters, added in the class body from the registry.
+        def __getattr__(self, name: str) -> Any: ...
+
+        def __setattr__(self, name: str, value: Any) -> None: ...
 
     class Meta:
         ordering = ["-scheme_year__year", "-version"]
@@ -198,35 +174,11 @@ class PolicyVersion(models.Model):
         return PolicyValues(
             scheme_year=self.scheme_year.year,
             version=self.version,
-            fee_per_person_fen=self.fee_per_person_fen,
+            **{p.name: _plain(getattr(self, p.name)) for p in PARAMETERS},
             funding_shares=self.funding_share_values(),
             special_groups=self.special_group_values(),
-            register_snapshot_date=self.register_snapshot_date,
-            enrolment_opens=self.enrolment_opens,
-            enrolment_closes=self.enrolment_closes,
-            coverage_start=self.coverage_start,
-            coverage_end=self.coverage_end,
-            claim_deadline=self.claim_deadline,
-            enrol_by_household=self.enrol_by_household,
-            fees_refundable=self.fees_refundable,
             thresholds=self.threshold_values(),
-            per_stay_min_fen=self.per_stay_min_fen,
-            per_stay_max_fen=self.per_stay_max_fen,
-            yearly_cap_fen=self.yearly_cap_fen,
-            excluded_causes=tuple(self.excluded_causes),
-            designated_hospitals_only=self.designated_hospitals_only,
-            mainland_only=self.mainland_only,
-            drg_catalogue_version=self.drg_catalogue_version,
-            unlisted_drg_rule=self.unlisted_drg_rule,
             subsidy_table=self.subsidy_rows() if with_subsidy_table else (),
-            service_fee_kind=self.service_fee_kind,
-            service_fee_bp=self.service_fee_bp,
-            service_fee_per_person_fen=self.service_fee_per_person_fen,
-            review_working_days=self.review_working_days,
-            target_village_share_bp=self.target_village_share_bp,
-            target_household_share_bp=self.target_household_share_bp,
-            target_person_share_bp=self.target_person_share_bp,
-            surplus_carry_over=self.surplus_carry_over,
             effective_from=self.effective_from,
             amendment_reason=self.amendment_reason,
             defaulted_fields=tuple(self.defaulted_fields),

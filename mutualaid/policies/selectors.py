@@ -52,7 +52,7 @@ def enrolment_terms(scheme_year: int, on: date | None = None) -> EnrolmentTerms:
     if policy is None:
         raise ValidationError(
             {
-                "schemeYear": ValidationError(
+                "scheme_year": ValidationError(
                     f"{scheme_year}互助年度尚无已发布的政策", code="no_published_policy"
                 )
             }

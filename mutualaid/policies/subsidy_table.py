@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
+from openpyxl import Workbook, load_workbook
 
 from mutualaid.platform.money import fen_to_yuan, yuan_to_fen
 from mutualaid.policies.error_codes import PolicyErrorCode as Code
@@ -97,8 +98,6 @@ def _csv_rows(content: bytes) -> list[list[str]]:
 
 
 def _xlsx_rows(content: bytes) -> list[list[str]]:
-    from openpyxl import load_workbook
-
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
@@ -168,13 +167,13 @@ def parse_rows(raw: list[list[str]]) -> tuple[list[SubsidyRow], list[RowError]]:
         code = cell(code_at).upper()
         amount_text = cell(amount_at)
         if not code:
-            errors.append(RowError(number, "drgCode", Code.INVALID_ROW.value, "缺少 DRG 编码"))
+            errors.append(RowError(number, "drg_code", Code.INVALID_ROW.value, "缺少 DRG 编码"))
         elif not DRG_CODE.match(code):
-            errors.append(RowError(number, "drgCode", Code.INVALID_ROW.value, f"DRG 编码格式不正确：{code}"))
+            errors.append(RowError(number, "drg_code", Code.INVALID_ROW.value, f"DRG 编码格式不正确：{code}"))
         elif code in first_row:
             errors.append(
                 RowError(
-                    number, "drgCode", Code.DUPLICATE.value, f"DRG 编码 {code} 与第 {first_row[code]} 行重复"
+                    number, "drg_code", Code.DUPLICATE.value, f"DRG 编码 {code} 与第 {first_row[code]} 行重复"
                 )
             )
         else:
@@ -205,10 +204,10 @@ def check_rows(rows: Iterable[SubsidyRow]) -> list[RowError]:
     for index, row in enumerate(rows, start=1):
         if not DRG_CODE.match(row.drg_code or ""):
             errors.append(
-                RowError(index, "drgCode", Code.INVALID_ROW.value, f"DRG 编码格式不正确：{row.drg_code}")
+                RowError(index, "drg_code", Code.INVALID_ROW.value, f"DRG 编码格式不正确：{row.drg_code}")
             )
         elif row.drg_code in seen:
-            errors.append(RowError(index, "drgCode", Code.DUPLICATE.value, f"DRG 编码 {row.drg_code} 重复"))
+            errors.append(RowError(index, "drg_code", Code.DUPLICATE.value, f"DRG 编码 {row.drg_code} 重复"))
         seen.add(row.drg_code)
         if row.amount_fen <= 0:
             errors.append(RowError(index, "amount", Code.NOT_POSITIVE.value, "补助金额必须大于零"))
@@ -234,8 +233,6 @@ def export_csv(rows: Iterable[SubsidyRow]) -> bytes:
 
 
 def export_xlsx(rows: Iterable[SubsidyRow]) -> bytes:
-    from openpyxl import Workbook
-
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("病种补助定额")
     sheet.append(list(HEADER))

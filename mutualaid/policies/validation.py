@@ -5,8 +5,10 @@ Chinese message) — all of them at once, so a town admin fixes a draft in one p
 injected: ``unknown_drg_codes(version_code, codes) -> set[str]`` (in production
 ``mutualaid.drg.catalogue.unknown_drg_codes``).
 
-Field paths are the API's input names: ``feePerPerson``, ``fundingShares[1].amount``, ``thresholds[0].amount``,
-``subsidyTable[ES31].amount``.
+Field paths are the domain's names (``fee_per_person_fen``, ``funding_shares[1].amount``,
+``thresholds[0].amount``, ``subsidy_table[ES31].amount``); the API layer maps them to its own. What every
+parameter of a kind must satisfy (required, positive, within 100%) comes from the registry
+(``mutualaid.policies.parameters``); the rules between parameters are written here.
 """
 
 from __future__ import annotations
@@ -17,73 +19,13 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 
 from mutualaid.platform.money import fen_to_yuan
+from mutualaid.policies.choices import ExclusionCause, InsuranceType, ServiceFeeKind, ThresholdBasis
 from mutualaid.policies.error_codes import PolicyErrorCode as Code
+from mutualaid.policies.parameters import PARAMETERS, Kind, label
 from mutualaid.policies.terms import FundingSource, HardshipCategory, SpecialGroupTreatment
-from mutualaid.policies.values import (
-    ExclusionCause,
-    InsuranceType,
-    PolicyValues,
-    ServiceFeeKind,
-    ThresholdBasis,
-    UnlistedDrgRule,
-)
+from mutualaid.policies.values import PolicyValues
 
 UnknownDrgCodes = Callable[[str, Iterable[str]], set[str]]
-
-# Domain field → API field path.
-FIELD_PATHS: dict[str, str] = {
-    "fee_per_person_fen": "feePerPerson",
-    "funding_shares": "fundingShares",
-    "special_groups": "specialGroups",
-    "register_snapshot_date": "registerSnapshotDate",
-    "enrolment_opens": "enrolmentOpens",
-    "enrolment_closes": "enrolmentCloses",
-    "coverage_start": "coverageStart",
-    "coverage_end": "coverageEnd",
-    "claim_deadline": "claimDeadline",
-    "enrol_by_household": "enrolByHousehold",
-    "fees_refundable": "feesRefundable",
-    "thresholds": "thresholds",
-    "per_stay_min_fen": "perStayMinimum",
-    "per_stay_max_fen": "perStayMaximum",
-    "yearly_cap_fen": "yearlyCap",
-    "excluded_causes": "excludedCauses",
-    "designated_hospitals_only": "designatedHospitalsOnly",
-    "mainland_only": "mainlandOnly",
-    "drg_catalogue_version": "drgCatalogueVersion",
-    "unlisted_drg_rule": "unlistedDrgRule",
-    "subsidy_table": "subsidyTable",
-    "service_fee_kind": "serviceFeeKind",
-    "service_fee_bp": "serviceFeeBp",
-    "service_fee_per_person_fen": "serviceFeePerPerson",
-    "review_working_days": "reviewWorkingDays",
-    "target_village_share_bp": "targetVillageShareBp",
-    "target_household_share_bp": "targetHouseholdShareBp",
-    "target_person_share_bp": "targetPersonShareBp",
-    "surplus_carry_over": "surplusCarryOver",
-    "effective_from": "effectiveFrom",
-    "amendment_reason": "amendmentReason",
-}
-
-LABELS: dict[str, str] = {
-    "fee_per_person_fen": "互助费标准",
-    "register_snapshot_date": "户籍在册截止日",
-    "enrolment_opens": "交费期开始日",
-    "enrolment_closes": "交费期截止日",
-    "coverage_start": "保障期开始日",
-    "coverage_end": "保障期结束日",
-    "claim_deadline": "补助申请截止日",
-    "per_stay_min_fen": "单次住院最低补助",
-    "per_stay_max_fen": "单次住院最高补助",
-    "yearly_cap_fen": "个人年度累计最高补助",
-    "drg_catalogue_version": "DRG 分组版本",
-    "review_working_days": "审核时限（工作日）",
-    "service_fee_bp": "服务费比例",
-    "service_fee_per_person_fen": "每人服务费",
-    "target_village_share_bp": "行政村参与率目标",
-    "target_household_share_bp": "试点村农户参与率目标",
-    "target_person_share_bp": "群众参与率目标",
-}
 
 
 @dataclass(frozen=True)
@@ -93,12 +35,8 @@ class PolicyError:
     message: str
 
 
-def path(field: str) -> str:
-    return FIELD_PATHS.get(field, field)
-
-
 def as_validation_error(errors: list[PolicyError]) -> ValidationError:
-    """All errors as one ValidationError keyed by field path (the GraphQL layer turns it into typed errors)."""
+    """All errors as one ValidationError keyed by field path (the API layer maps the paths to its own names)."""
     by_field: dict[str, list[ValidationError]] = {}
     for error in errors:
         by_field.setdefault(error.field or "__all__", []).append(
@@ -125,7 +63,7 @@ def validate_for_publishing(
     """Every reason ``values`` cannot be published (empty list: it can)."""
     out = _Collector()
     _required(values, out)
-    _money(values, out)
+    _by_kind(values, out)
     _funding(values, out)
     _special_groups(values, out)
     _dates(values, out)
@@ -138,43 +76,34 @@ def validate_for_publishing(
     return out.errors
 
 
-REQUIRED = (
-    "fee_per_person_fen",
-    "register_snapshot_date",
-    "enrolment_opens",
-    "enrolment_closes",
-    "coverage_start",
-    "coverage_end",
-    "claim_deadline",
-    "per_stay_min_fen",
-    "per_stay_max_fen",
-    "yearly_cap_fen",
-    "drg_catalogue_version",
-    "review_working_days",
-)
-
-
 def _required(v: PolicyValues, out: _Collector) -> None:
-    for name in REQUIRED:
-        if getattr(v, name) in (None, ""):
-            out.add(path(name), Code.REQUIRED, f"请填写{LABELS[name]}")
+    for parameter in PARAMETERS:
+        if parameter.required and getattr(v, parameter.name) in (None, ""):
+            out.add(parameter.name, Code.REQUIRED, f"请填写{parameter.label}")
     if not v.funding_shares:
-        out.add(path("funding_shares"), Code.REQUIRED, "请填写筹资结构（各来源每人出资额）")
+        out.add("funding_shares", Code.REQUIRED, "请填写筹资结构（各来源每人出资额）")
 
 
-def _money(v: PolicyValues, out: _Collector) -> None:
-    for name in ("fee_per_person_fen", "per_stay_min_fen", "per_stay_max_fen", "yearly_cap_fen"):
-        value = getattr(v, name)
-        if value is not None and value <= 0:
-            out.add(path(name), Code.NOT_POSITIVE, f"{LABELS[name]}必须大于零")
-    if v.review_working_days is not None and v.review_working_days <= 0:
-        out.add(path("review_working_days"), Code.NOT_POSITIVE, "审核时限必须至少 1 个工作日")
+def _by_kind(v: PolicyValues, out: _Collector) -> None:
+    """What every parameter of a kind must satisfy: amounts and days positive, shares within 100%."""
+    for parameter in PARAMETERS:
+        value = getattr(v, parameter.name)
+        if value is None:
+            continue
+        if parameter.kind is Kind.FEN and value <= 0:
+            out.add(parameter.name, Code.NOT_POSITIVE, f"{parameter.label}必须大于零")
+        elif parameter.kind is Kind.DAYS and value <= 0:
+            out.add(parameter.name, Code.NOT_POSITIVE, f"{parameter.label}必须至少为 1")
+        elif parameter.kind is Kind.BP and not 0 < value <= 10000:
+            out.add(parameter.name, Code.OUT_OF_RANGE, f"{parameter.label}必须在 0 到 100% 之间")
+        elif parameter.kind is Kind.CHOICE and parameter.choices and value not in parameter.choices.values:
+            out.add(parameter.name, Code.INVALID_CHOICE, f"未知的选项（{parameter.label}）：{value}")
 
 
 def _funding(v: PolicyValues, out: _Collector) -> None:
     seen: set[str] = set()
     for i, share in enumerate(v.funding_shares):
-        prefix = f"fundingShares[{i}]"
+        prefix = f"funding_shares[{i}]"
         if share.source not in FundingSource.values:
             out.add(f"{prefix}.source", Code.INVALID_CHOICE, f"未知的筹资来源：{share.source}")
         elif share.source in seen:
@@ -186,7 +115,7 @@ def _funding(v: PolicyValues, out: _Collector) -> None:
         total = sum(share.amount_fen for share in v.funding_shares)
         if total != v.fee_per_person_fen:
             out.add(
-                path("funding_shares"),
+                "funding_shares",
                 Code.SHARES_NOT_EQUAL_FEE,
                 f"各来源出资合计 {_yuan(total)}，与互助费标准 {_yuan(v.fee_per_person_fen)} 不一致",
             )
@@ -195,7 +124,7 @@ def _funding(v: PolicyValues, out: _Collector) -> None:
 def _special_groups(v: PolicyValues, out: _Collector) -> None:
     seen: set[str] = set()
     for i, rule in enumerate(v.special_groups):
-        prefix = f"specialGroups[{i}]"
+        prefix = f"special_groups[{i}]"
         if rule.category not in HardshipCategory.values:
             out.add(f"{prefix}.category", Code.INVALID_CHOICE, f"未知的困难群体类别：{rule.category}")
         elif rule.category in seen:
@@ -209,11 +138,13 @@ def _special_groups(v: PolicyValues, out: _Collector) -> None:
             out.add(f"{prefix}.treatment", Code.INVALID_CHOICE, f"未知的处理方式：{rule.treatment}")
         elif rule.treatment == SpecialGroupTreatment.EXEMPT_PERSON_SHARE:
             if not rule.paid_by:
-                out.add(f"{prefix}.paidBy", Code.PAID_BY_REQUIRED, "个人出资部分由谁全额补助？请指定出资来源")
+                out.add(
+                    f"{prefix}.paid_by", Code.PAID_BY_REQUIRED, "个人出资部分由谁全额补助？请指定出资来源"
+                )
             elif rule.paid_by not in FundingSource.values or rule.paid_by == FundingSource.PERSON:
-                out.add(f"{prefix}.paidBy", Code.INVALID_CHOICE, "代缴来源必须是个人以外的筹资来源")
+                out.add(f"{prefix}.paid_by", Code.INVALID_CHOICE, "代缴来源必须是个人以外的筹资来源")
         elif rule.paid_by:
-            out.add(f"{prefix}.paidBy", Code.INVALID, "不参加互助的群体不应指定代缴来源")
+            out.add(f"{prefix}.paid_by", Code.INVALID, "不参加互助的群体不应指定代缴来源")
 
 
 def _dates(v: PolicyValues, out: _Collector) -> None:
@@ -232,9 +163,9 @@ def _dates(v: PolicyValues, out: _Collector) -> None:
         if (a >= b) if strict else (a > b):
             relation = "之后" if strict else "当日或之后"
             out.add(
-                path(later),
+                later,
                 Code.DATES_OUT_OF_ORDER,
-                f"{LABELS[later]}（{b}）必须在{LABELS[earlier]}（{a}）{relation}",
+                f"{label(later)}（{b}）必须在{label(earlier)}（{a}）{relation}",
             )
 
 
@@ -244,10 +175,10 @@ def _thresholds(v: PolicyValues, out: _Collector) -> None:
         prefix = f"thresholds[{i}]"
         if threshold.insurance_type not in InsuranceType.values:
             out.add(
-                f"{prefix}.insuranceType", Code.INVALID_CHOICE, f"未知的参保类型：{threshold.insurance_type}"
+                f"{prefix}.insurance_type", Code.INVALID_CHOICE, f"未知的参保类型：{threshold.insurance_type}"
             )
         elif threshold.insurance_type in seen:
-            out.add(f"{prefix}.insuranceType", Code.DUPLICATE, "同一参保类型只能有一个起付条件")
+            out.add(f"{prefix}.insurance_type", Code.DUPLICATE, "同一参保类型只能有一个起付条件")
         seen.add(threshold.insurance_type)
         if threshold.basis not in ThresholdBasis.values:
             out.add(f"{prefix}.basis", Code.INVALID_CHOICE, f"未知的起付口径：{threshold.basis}")
@@ -255,20 +186,20 @@ def _thresholds(v: PolicyValues, out: _Collector) -> None:
             out.add(f"{prefix}.amount", Code.NOT_POSITIVE, "起付金额必须大于零")
     for insurance_type in InsuranceType:
         if insurance_type.value not in seen:
-            out.add(path("thresholds"), Code.MISSING_THRESHOLD, f"缺少“{insurance_type.label}”人员的起付条件")
+            out.add("thresholds", Code.MISSING_THRESHOLD, f"缺少“{insurance_type.label}”人员的起付条件")
 
 
 def _limits(v: PolicyValues, out: _Collector) -> None:
     low, high, cap = v.per_stay_min_fen, v.per_stay_max_fen, v.yearly_cap_fen
     if low is not None and high is not None and low > high:
         out.add(
-            path("per_stay_min_fen"),
+            "per_stay_min_fen",
             Code.MINIMUM_ABOVE_MAXIMUM,
             f"单次最低补助 {_yuan(low)} 高于单次最高补助 {_yuan(high)}",
         )
     if high is not None and cap is not None and high > cap:
         out.add(
-            path("per_stay_max_fen"),
+            "per_stay_max_fen",
             Code.MAXIMUM_ABOVE_YEARLY_CAP,
             f"单次最高补助 {_yuan(high)} 高于个人年度累计最高补助 {_yuan(cap)}",
         )
@@ -278,26 +209,22 @@ def _choices(v: PolicyValues, out: _Collector) -> None:
     seen: set[str] = set()
     for i, cause in enumerate(v.excluded_causes):
         if cause not in ExclusionCause.values:
-            out.add(f"excludedCauses[{i}]", Code.INVALID_CHOICE, f"未知的不补助情形：{cause}")
+            out.add(f"excluded_causes[{i}]", Code.INVALID_CHOICE, f"未知的不补助情形：{cause}")
         elif cause in seen:
-            out.add(f"excludedCauses[{i}]", Code.DUPLICATE, "不补助情形重复")
+            out.add(f"excluded_causes[{i}]", Code.DUPLICATE, "不补助情形重复")
         seen.add(cause)
-    if v.unlisted_drg_rule not in UnlistedDrgRule.values:
-        out.add(path("unlisted_drg_rule"), Code.INVALID_CHOICE, f"未知的表外病组规则：{v.unlisted_drg_rule}")
-    if v.service_fee_kind not in ServiceFeeKind.values:
-        out.add(path("service_fee_kind"), Code.INVALID_CHOICE, f"未知的服务费方式：{v.service_fee_kind}")
 
 
 def _subsidy_table(v: PolicyValues, out: _Collector, unknown_drg_codes: UnknownDrgCodes | None) -> None:
     if not v.subsidy_table:
-        out.add(path("subsidy_table"), Code.SUBSIDY_TABLE_EMPTY, "病种补助定额表为空")
+        out.add("subsidy_table", Code.SUBSIDY_TABLE_EMPTY, "病种补助定额表为空")
         return
     low, high = v.per_stay_min_fen, v.per_stay_max_fen
     seen: set[str] = set()
     for row in v.subsidy_table:
-        prefix = f"subsidyTable[{row.drg_code}]"
+        prefix = f"subsidy_table[{row.drg_code}]"
         if row.drg_code in seen:
-            out.add(f"{prefix}.drgCode", Code.DUPLICATE, f"病组 {row.drg_code} 重复")
+            out.add(f"{prefix}.drg_code", Code.DUPLICATE, f"病组 {row.drg_code} 重复")
         seen.add(row.drg_code)
         if row.amount_fen <= 0:
             out.add(f"{prefix}.amount", Code.NOT_POSITIVE, f"病组 {row.drg_code} 的补助定额必须大于零")
@@ -313,50 +240,42 @@ def _subsidy_table(v: PolicyValues, out: _Collector, unknown_drg_codes: UnknownD
             unknown = unknown_drg_codes(v.drg_catalogue_version, sorted(seen))
         except LookupError:  # the catalogue version itself is unknown
             out.add(
-                path("drg_catalogue_version"),
+                "drg_catalogue_version",
                 Code.UNKNOWN_DRG_CATALOGUE,
                 f"DRG 分组版本 {v.drg_catalogue_version} 未导入或不存在",
             )
             return
         for code in sorted(unknown):
             out.add(
-                f"subsidyTable[{code}].drgCode",
+                f"subsidy_table[{code}].drg_code",
                 Code.UNKNOWN_DRG_CODE,
                 f"病组 {code} 不在 DRG 分组版本 {v.drg_catalogue_version} 中",
             )
 
 
 def _operations(v: PolicyValues, out: _Collector) -> None:
-    if v.service_fee_kind == ServiceFeeKind.PERCENT:
-        if v.service_fee_bp is None:
-            out.add(path("service_fee_bp"), Code.REQUIRED, "按比例收取服务费时请填写比例")
-        elif not 0 < v.service_fee_bp <= 10000:
-            out.add(path("service_fee_bp"), Code.OUT_OF_RANGE, "服务费比例必须在 0 到 100% 之间")
+    # Ranges of the shares and amounts are checked by kind (``_by_kind``); here what the fee's method needs.
+    if v.service_fee_kind == ServiceFeeKind.PERCENT and v.service_fee_bp is None:
+        out.add("service_fee_bp", Code.REQUIRED, "按比例收取服务费时请填写比例")
     if v.service_fee_kind == ServiceFeeKind.PER_PERSON:
         if v.service_fee_per_person_fen is None:
-            out.add(path("service_fee_per_person_fen"), Code.REQUIRED, "按人收取服务费时请填写每人金额")
-        elif v.service_fee_per_person_fen <= 0:
-            out.add(path("service_fee_per_person_fen"), Code.NOT_POSITIVE, "每人服务费必须大于零")
+            out.add("service_fee_per_person_fen", Code.REQUIRED, "按人收取服务费时请填写每人金额")
         elif v.fee_per_person_fen and v.service_fee_per_person_fen >= v.fee_per_person_fen:
-            out.add(path("service_fee_per_person_fen"), Code.OUT_OF_RANGE, "每人服务费不能达到互助费标准")
-    for name in ("target_village_share_bp", "target_household_share_bp", "target_person_share_bp"):
-        value = getattr(v, name)
-        if value is not None and not 0 < value <= 10000:
-            out.add(path(name), Code.OUT_OF_RANGE, f"{LABELS[name]}必须在 0 到 100% 之间")
+            out.add("service_fee_per_person_fen", Code.OUT_OF_RANGE, "每人服务费不能达到互助费标准")
 
 
 def _amendment(v: PolicyValues, out: _Collector) -> None:
     if v.version <= 1:
         return
     if v.effective_from is None:
-        out.add(path("effective_from"), Code.REQUIRED, "修订版本必须写明生效日期")
+        out.add("effective_from", Code.REQUIRED, "修订版本必须写明生效日期")
     else:
         first = v.enrolment_opens or v.coverage_start
         if first and v.coverage_end and not first <= v.effective_from <= v.coverage_end:
             out.add(
-                path("effective_from"),
+                "effective_from",
                 Code.EFFECTIVE_DATE_OUTSIDE_COVERAGE,
                 f"修订生效日期 {v.effective_from} 不在本互助年度（{first} 至 {v.coverage_end}）内",
             )
     if not v.amendment_reason.strip():
-        out.add(path("amendment_reason"), Code.REASON_REQUIRED, "修订版本必须写明修订原因")
+        out.add("amendment_reason", Code.REASON_REQUIRED, "修订版本必须写明修订原因")

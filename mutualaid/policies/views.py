@@ -12,6 +12,7 @@ from mutualaid.platform.money import fen_to_yuan
 from mutualaid.policies import selectors
 from mutualaid.policies import subsidy_table as tables
 from mutualaid.policies.models import PolicyVersion
+from mutualaid.policies.parameters import PARAMETERS, Parameter, label
 from mutualaid.policies.permissions import READ_POLICY
 from mutualaid.policies.terms import FundingSource, HardshipCategory, SpecialGroupTreatment
 from mutualaid.policies.values import (
@@ -47,6 +48,11 @@ def _percent(bp: int | None) -> str:
     if bp is None:
         return ""
     return f"{bp / 100:g}%"
+
+
+def _section(name: str) -> tuple[Parameter, ...]:
+    """The parameters the registry places in a section of the page, in its order."""
+    return tuple(p for p in PARAMETERS if p.rules_section == name)
 
 
 def rules_context(policy: PolicyVersion) -> dict:
@@ -103,31 +109,11 @@ def rules_context(policy: PolicyVersion) -> dict:
         )
     if policy.mainland_only:
         exclusions.append(Line("在国外和港澳台地区医院住院治疗", "", is_default("mainland_only")))
-    targets = []
-    if policy.target_village_share_bp:
-        targets.append(
-            Line(
-                "行政村参与率",
-                f"不低于 {_percent(policy.target_village_share_bp)}",
-                is_default("target_village_share_bp"),
-            )
-        )
-    if policy.target_household_share_bp:
-        targets.append(
-            Line(
-                "试点村农户参与率",
-                f"不低于 {_percent(policy.target_household_share_bp)}",
-                is_default("target_household_share_bp"),
-            )
-        )
-    if policy.target_person_share_bp:
-        targets.append(
-            Line(
-                "群众参与率",
-                f"不低于 {_percent(policy.target_person_share_bp)}",
-                is_default("target_person_share_bp"),
-            )
-        )
+    targets = [
+        Line(p.label, f"不低于 {_percent(getattr(policy, p.name))}", is_default(p.name))
+        for p in _section("targets")
+        if getattr(policy, p.name)
+    ]
     if policy.service_fee_kind == ServiceFeeKind.PERCENT and policy.service_fee_bp:
         service_fee = f"按互助资金的 {_percent(policy.service_fee_bp)} 支付给第三方专业服务机构"
     elif policy.service_fee_kind == ServiceFeeKind.PER_PERSON and policy.service_fee_per_person_fen:
@@ -147,7 +133,9 @@ def rules_context(policy: PolicyVersion) -> dict:
         "excluded_groups": excluded_lines,
         "dates": [
             Line(
-                "户籍在册截止日", _date(policy.register_snapshot_date), is_default("register_snapshot_date")
+                label("register_snapshot_date"),
+                _date(policy.register_snapshot_date),
+                is_default("register_snapshot_date"),
             ),
             Line(
                 "交费期",
@@ -159,13 +147,11 @@ def rules_context(policy: PolicyVersion) -> dict:
                 f"{_date(policy.coverage_start)} 至 {_date(policy.coverage_end)}",
                 is_default("coverage_start") or is_default("coverage_end"),
             ),
-            Line("补助申请截止日", _date(policy.claim_deadline), is_default("claim_deadline")),
+            Line(label("claim_deadline"), _date(policy.claim_deadline), is_default("claim_deadline")),
         ],
         "thresholds": thresholds,
         "limits": [
-            Line("单次住院最低补助", _yuan(policy.per_stay_min_fen), is_default("per_stay_min_fen")),
-            Line("单次住院最高补助", _yuan(policy.per_stay_max_fen), is_default("per_stay_max_fen")),
-            Line("个人年度累计最高补助", _yuan(policy.yearly_cap_fen), is_default("yearly_cap_fen")),
+            Line(p.label, _yuan(getattr(policy, p.name)), is_default(p.name)) for p in _section("limits")
         ],
         "unlisted": Line(
             "补助表以外的病种",

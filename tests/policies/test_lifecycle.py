@@ -25,8 +25,8 @@ def test_a_new_scheme_year_starts_as_an_unpublishable_draft(in_dagong, drg_catal
     with pytest.raises(ValidationError) as raised:
         actions.publish(draft, None)
     found = codes(raised.value)
-    assert ("feePerPerson", "required") in found
-    assert ("subsidyTable", "subsidy_table_empty") in found
+    assert ("fee_per_person_fen", "required") in found
+    assert ("subsidy_table", "subsidy_table_empty") in found
     draft.refresh_from_db()
     assert draft.status == PolicyStatus.DRAFT
 
@@ -36,7 +36,7 @@ def test_a_scheme_year_is_created_once(in_dagong):
 
     with pytest.raises(ValidationError) as raised:
         actions.create_draft(2024, None)
-    assert ("schemeYear", "scheme_year_exists") in codes(raised.value)
+    assert ("scheme_year", "scheme_year_exists") in codes(raised.value)
 
 
 def test_a_draft_built_step_by_step_publishes(in_dagong, drg_catalogue):
@@ -174,7 +174,7 @@ def test_an_amendment_effective_outside_the_scheme_year_cannot_be_published(xins
 
     with pytest.raises(ValidationError) as raised:
         actions.publish(draft, None)
-    assert ("effectiveFrom", "effective_date_outside_coverage") in codes(raised.value)
+    assert ("effective_from", "effective_date_outside_coverage") in codes(raised.value)
 
 
 def test_a_drafts_explicit_change_clears_its_default_mark(in_dagong, drg_catalogue):
@@ -208,7 +208,7 @@ def test_update_refuses_unknown_fields_and_bad_values(in_dagong):
         actions.update_draft(draft, None, status="published")
     with pytest.raises(ValidationError) as raised:
         actions.update_draft(draft, None, target_person_share_bp=20000)
-    assert ("targetPersonShareBp", "out_of_range") in codes(raised.value)
+    assert ("target_person_share_bp", "out_of_range") in codes(raised.value)
     draft.refresh_from_db()
     assert draft.status == PolicyStatus.DRAFT and draft.target_person_share_bp is None
 
@@ -284,9 +284,9 @@ def test_update_reports_every_bad_field_at_once(in_dagong):
         )
 
     assert codes(raised.value) == {
-        ("feePerPerson", "not_positive"),
-        ("reviewWorkingDays", "out_of_range"),
-        ("targetVillageShareBp", "out_of_range"),
+        ("fee_per_person_fen", "not_positive"),
+        ("review_working_days", "out_of_range"),
+        ("target_village_share_bp", "out_of_range"),
     }
 
 

@@ -31,7 +31,7 @@ def test_enrolment_terms_without_published_policy_is_no_published_policy(in_dago
     with pytest.raises(ValidationError) as raised:
         enrolment_terms(2030)
 
-    assert raised.value.error_dict["schemeYear"][0].code == "no_published_policy"
+    assert raised.value.error_dict["scheme_year"][0].code == "no_published_policy"
 
 
 def test_enrolment_terms_ignore_drafts(xinsheng_policy):

@@ -73,10 +73,10 @@ def test_upload_with_bad_rows_writes_nothing_and_names_every_row(draft):
         actions.upload_subsidy_table(draft, "bad.csv", content, None)
 
     found = codes(raised.value)
-    assert ("file.row[3].drgCode", "invalid_row") in found
-    assert ("file.row[4].drgCode", "duplicate") in found
+    assert ("file.row[3].drg_code", "invalid_row") in found
+    assert ("file.row[4].drg_code", "duplicate") in found
     assert ("file.row[5].amount", "invalid_amount") in found
-    assert ("file.row[6].drgCode", "invalid_row") in found
+    assert ("file.row[6].drg_code", "invalid_row") in found
     assert ("file.row[6].amount", "invalid_amount") in found
     assert "第 5 行" in " ".join(raised.value.messages)
     assert table(draft) == before
@@ -156,7 +156,7 @@ def test_copy_without_a_previous_year_is_a_typed_error(draft):
 
     with pytest.raises(ValidationError) as raised:
         actions.copy_subsidy_table_from_previous_year(draft, None)
-    assert ("subsidyTable", "no_previous_table") in codes(raised.value)
+    assert ("subsidy_table", "no_previous_table") in codes(raised.value)
     assert table(draft) == before
 
 

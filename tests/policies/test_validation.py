@@ -42,47 +42,47 @@ def test_validation_touches_no_database():
 def test_shares_must_add_up_to_the_fee():
     values = replace(VALID, fee_per_person_fen=5000)
 
-    assert ("fundingShares", "shares_not_equal_fee") in errors(values)
+    assert ("funding_shares", "shares_not_equal_fee") in errors(values)
 
 
 def test_share_amounts_must_be_positive():
     shares = (FundingShare("person", 4500), FundingShare("charity", 0))
 
-    assert ("fundingShares[1].amount", "not_positive") in errors(replace(VALID, funding_shares=shares))
+    assert ("funding_shares[1].amount", "not_positive") in errors(replace(VALID, funding_shares=shares))
 
 
 def test_share_sources_are_known_and_not_repeated():
     shares = (FundingShare("person", 2500), FundingShare("person", 1000), FundingShare("lottery", 1000))
     found = errors(replace(VALID, funding_shares=shares))
 
-    assert ("fundingShares[1].source", "duplicate") in found
-    assert ("fundingShares[2].source", "invalid_choice") in found
+    assert ("funding_shares[1].source", "duplicate") in found
+    assert ("funding_shares[2].source", "invalid_choice") in found
 
 
 def test_fee_must_be_positive():
-    assert ("feePerPerson", "not_positive") in errors(replace(VALID, fee_per_person_fen=-100))
+    assert ("fee_per_person_fen", "not_positive") in errors(replace(VALID, fee_per_person_fen=-100))
 
 
 def test_minimum_must_not_exceed_maximum():
     values = replace(VALID, per_stay_min_fen=60000_00, per_stay_max_fen=50000_00)
 
-    assert ("perStayMinimum", "minimum_above_maximum") in errors(values)
+    assert ("per_stay_min_fen", "minimum_above_maximum") in errors(values)
 
 
 def test_maximum_must_not_exceed_yearly_cap():
     values = replace(VALID, per_stay_max_fen=100000_00, yearly_cap_fen=80000_00)
 
-    assert ("perStayMaximum", "maximum_above_yearly_cap") in errors(values)
+    assert ("per_stay_max_fen", "maximum_above_yearly_cap") in errors(values)
 
 
 @pytest.mark.parametrize(
     ("changes", "field"),
     [
-        ({"register_snapshot_date": date(2022, 11, 1)}, "enrolmentCloses"),
-        ({"enrolment_opens": date(2022, 11, 1)}, "enrolmentCloses"),
-        ({"enrolment_closes": date(2022, 11, 2)}, "coverageStart"),
-        ({"coverage_end": date(2022, 11, 1)}, "coverageEnd"),
-        ({"claim_deadline": date(2023, 10, 31)}, "claimDeadline"),
+        ({"register_snapshot_date": date(2022, 11, 1)}, "enrolment_closes"),
+        ({"enrolment_opens": date(2022, 11, 1)}, "enrolment_closes"),
+        ({"enrolment_closes": date(2022, 11, 2)}, "coverage_start"),
+        ({"coverage_end": date(2022, 11, 1)}, "coverage_end"),
+        ({"claim_deadline": date(2023, 10, 31)}, "claim_deadline"),
     ],
 )
 def test_dates_must_be_in_order(changes, field):
@@ -99,33 +99,33 @@ def test_subsidy_amounts_must_lie_within_minimum_and_maximum():
     table = (SubsidyRow("ES31", 200_00), SubsidyRow("FM19", 60000_00), SubsidyRow("BR21", 3000_00))
     found = errors(replace(VALID, subsidy_table=table))
 
-    assert ("subsidyTable[ES31].amount", "subsidy_out_of_range") in found
-    assert ("subsidyTable[FM19].amount", "subsidy_out_of_range") in found
-    assert not any(field == "subsidyTable[BR21].amount" for field, _ in found)
+    assert ("subsidy_table[ES31].amount", "subsidy_out_of_range") in found
+    assert ("subsidy_table[FM19].amount", "subsidy_out_of_range") in found
+    assert not any(field == "subsidy_table[BR21].amount" for field, _ in found)
 
 
 def test_subsidy_amounts_must_be_positive():
     table = (SubsidyRow("ES31", 0),)
 
-    assert ("subsidyTable[ES31].amount", "not_positive") in errors(replace(VALID, subsidy_table=table))
+    assert ("subsidy_table[ES31].amount", "not_positive") in errors(replace(VALID, subsidy_table=table))
 
 
 def test_drg_codes_must_exist_in_the_chosen_catalogue_version():
     table = (*VALID.subsidy_table, SubsidyRow("ZZ19", 1000_00), SubsidyRow("QQ15", 1000_00))
     found = errors(replace(VALID, subsidy_table=table))
 
-    assert ("subsidyTable[ZZ19].drgCode", "unknown_drg_code") in found
-    assert ("subsidyTable[QQ15].drgCode", "unknown_drg_code") in found
+    assert ("subsidy_table[ZZ19].drg_code", "unknown_drg_code") in found
+    assert ("subsidy_table[QQ15].drg_code", "unknown_drg_code") in found
 
 
 def test_the_catalogue_version_must_exist():
-    assert ("drgCatalogueVersion", "unknown_drg_catalogue") in errors(
+    assert ("drg_catalogue_version", "unknown_drg_catalogue") in errors(
         replace(VALID, drg_catalogue_version="cn-drg-9")
     )
 
 
 def test_the_subsidy_table_must_not_be_empty():
-    assert ("subsidyTable", "subsidy_table_empty") in errors(replace(VALID, subsidy_table=()))
+    assert ("subsidy_table", "subsidy_table_empty") in errors(replace(VALID, subsidy_table=()))
 
 
 def test_every_insurance_type_needs_a_positive_threshold():
@@ -143,8 +143,8 @@ def test_exempt_groups_need_a_paying_source_other_than_the_person():
     )
     found = errors(replace(VALID, special_groups=groups))
 
-    assert ("specialGroups[0].paidBy", "paid_by_required") in found
-    assert ("specialGroups[1].paidBy", "invalid_choice") in found
+    assert ("special_groups[0].paid_by", "paid_by_required") in found
+    assert ("special_groups[1].paid_by", "invalid_choice") in found
 
 
 def test_required_parameters_are_reported_when_missing():
@@ -152,25 +152,25 @@ def test_required_parameters_are_reported_when_missing():
     found = errors(values)
 
     assert {
-        ("coverageStart", "required"),
-        ("yearlyCap", "required"),
-        ("drgCatalogueVersion", "required"),
+        ("coverage_start", "required"),
+        ("yearly_cap_fen", "required"),
+        ("drg_catalogue_version", "required"),
     } <= found
 
 
 def test_percentages_are_basis_points_up_to_100_percent():
     found = errors(replace(VALID, target_person_share_bp=12000, service_fee_bp=0))
 
-    assert ("targetPersonShareBp", "out_of_range") in found
-    assert ("serviceFeeBp", "out_of_range") in found
+    assert ("target_person_share_bp", "out_of_range") in found
+    assert ("service_fee_bp", "out_of_range") in found
 
 
 def test_an_amendment_needs_an_effective_date_in_the_scheme_year_and_a_reason():
     found = errors(replace(VALID, version=2, effective_from=None, amendment_reason=" "))
-    assert {("effectiveFrom", "required"), ("amendmentReason", "reason_required")} <= found
+    assert {("effective_from", "required"), ("amendment_reason", "reason_required")} <= found
 
     late = errors(replace(VALID, version=2, effective_from=date(2024, 1, 1), amendment_reason="x"))
-    assert ("effectiveFrom", "effective_date_outside_coverage") in late
+    assert ("effective_from", "effective_date_outside_coverage") in late
 
 
 def test_all_errors_are_returned_at_once():

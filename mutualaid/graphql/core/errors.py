@@ -65,7 +65,13 @@ def api_path(field: str | None, renames: dict[str, str] | None = None) -> str | 
     head, _, rest = field.partition(".")
     if renames and head in renames:
         head = renames[head]
-    return ".".join(to_camel_case(part) for part in [head, *rest.split(".")] if part) if rest else to_camel_case(head)
+    return ".".join(_camel(part) for part in [head, *rest.split(".")] if part) if rest else _camel(head)
+
+
+def _camel(part: str) -> str:
+    """camelCase one part of a path, keeping a key in brackets as it is: ``subsidy_table[ES31]`` → ``subsidyTable[ES31]``."""
+    name, bracket, key = part.partition("[")
+    return to_camel_case(name) + bracket + key
 
 
 def errors_from_validation(exc: ValidationError, error_cls, renames: dict[str, str] | None = None) -> list:
