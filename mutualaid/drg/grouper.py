@@ -170,6 +170,8 @@ class MdcRule:
     any_diagnosis: frozenset[str]  # entered when any diagnosis is in this list (2.0 MDCY)
     by_pdx: dict[str, tuple[int, ...]]  # principal diagnosis → candidate ADRG orders
     by_pproc: dict[str, tuple[int, ...]]  # principal procedure → candidate ADRG orders
+    by_proc: dict[str, tuple[int, ...]]  # any procedure → candidate ADRG orders
+    by_dx: dict[str, tuple[int, ...]]  # any diagnosis → candidate ADRG orders
     free: tuple[int, ...]  # ADRGs tried for every stay of the MDC
 
 
@@ -217,6 +219,7 @@ class Grouper:
             if is_grey and kind == "diagnosis":
                 grey.add(code)
         self.names = names
+        self.labelled = {code: f"{code} {name}" for code, name in names.items()}
         self.grey_diagnoses = frozenset(grey)
         self.invalid_principal = frozenset(c for k, c in rows.invalid if k == "diagnosis")
         self.has_icd = bool(rows.icd)
@@ -251,6 +254,9 @@ class Grouper:
         for level, code, table in rows.complications:
             (self.mcc if level == "MCC" else self.cc).setdefault(code, table)
             known_dx.add(code)
+        # One look-up per secondary diagnosis: its level (MCC over CC) and exclusion table.
+        self.complications = {code: ("CC", table) for code, table in self.cc.items()}
+        self.complications.update((code, ("MCC", table)) for code, table in self.mcc.items())
         exclusions: dict[str, set[str]] = defaultdict(set)
         for table, code in rows.exclusions:
             exclusions[code].add(table)
@@ -371,25 +377,31 @@ class Grouper:
                     regions[dx].add(row.note.strip())
             elif "主要诊断" not in heading and row.kind == "diagnosis":
                 any_diagnosis.update(row.codes)
-        by_pdx: dict[str, list[int]] = defaultdict(list)
-        by_pproc: dict[str, list[int]] = defaultdict(list)
+        # Each entry condition is indexed by one list it cannot do without, so that a stay only tries the
+        # ADRGs one of its codes points to (and the few whose conditions have no such list).
+        indexes: dict[int, dict[str, list[int]]] = {
+            k: defaultdict(list) for k in (PDX, PPROC, ANYPROC, ANYDX)
+        }
         free: list[int] = []
         for adrg in self.adrgs:
             if adrg.mdc != code:
                 continue
             for term in adrg.terms:
                 single = [clause[0] for clause in term if len(clause) == 1]
-                key = next((a for a in single if a[0] == PDX), None) or next(
-                    (a for a in single if a[0] == PPROC), None
-                )
+                key = None
+                for wanted in (PDX, PPROC, ANYPROC, ANYDX, SDX):
+                    key = next((a for a in single if a[0] == wanted), None)
+                    if key is not None:
+                        break
                 if key is None:
                     if not free or free[-1] != adrg.order:
                         free.append(adrg.order)
                     continue
-                index = by_pdx if key[0] == PDX else by_pproc
+                index = indexes[ANYDX if key[0] == SDX else key[0]]
                 for c in key[1]:
                     if not index[c] or index[c][-1] != adrg.order:
                         index[c].append(adrg.order)
+        frozen = {k: {c: tuple(v) for c, v in index.items()} for k, index in indexes.items()}
         return MdcRule(
             code,
             name,
@@ -397,16 +409,17 @@ class Grouper:
             "新生儿" in name,
             {dx: frozenset(r) for dx, r in regions.items()},
             frozenset(any_diagnosis),
-            {c: tuple(v) for c, v in by_pdx.items()},
-            {c: tuple(v) for c, v in by_pproc.items()},
+            frozen[PDX],
+            frozen[PPROC],
+            frozen[ANYPROC],
+            frozen[ANYDX],
             tuple(free),
         )
 
     # --- grouping ------------------------------------------------------------------------------------------
 
     def _name(self, code: str) -> str:
-        name = self.names.get(code)
-        return f"{code} {name}" if name else code
+        return self.labelled.get(code, code)
 
     def _refuse(self, status: Code, reasons: list[str], field_name: str | None, message: str) -> GroupResult:
         reasons.append(message)
@@ -437,13 +450,15 @@ class Grouper:
         reasons: list[str] = []
         known_dx = self.known_dx
         known_proc = self.known_proc
-        dxs = [self._code(c, known_dx) for c in diagnoses]
-        dxs = [c for c in dxs if c]
-        procs = [self._code(c, known_proc) for c in procedures]
-        procs = [c for c in procs if c]
+        dxs = [c if c in known_dx else self._code(c, known_dx) for c in diagnoses]
+        if "" in dxs:
+            dxs = [c for c in dxs if c]
+        procs = [c if c in known_proc else self._code(c, known_proc) for c in procedures]
+        if "" in procs:
+            procs = [c for c in procs if c]
         if not dxs:
             return self._refuse(Code.REQUIRED, reasons, "diagnoses", "没有主要诊断，无法分组")
-        for i, dx in enumerate(dxs):
+        for i, dx in enumerate(dxs if not known_dx.issuperset(dxs) else ()):
             if dx not in known_dx:
                 what = "主要诊断" if i == 0 else "其他诊断"
                 return self._refuse(
@@ -452,7 +467,7 @@ class Grouper:
                     f"diagnoses.{i}",
                     f"{what}编码 {dx} 不是 ICD-10 医保版 2.0 编码，也不在 {self.version_name} 的分组表中",
                 )
-        for i, proc in enumerate(procs):
+        for i, proc in enumerate(procs if not known_proc.issuperset(procs) else ()):
             if proc not in known_proc:
                 return self._refuse(
                     Code.UNKNOWN_CODE,
@@ -578,10 +593,26 @@ class Grouper:
         return f"进入 {label}：主要诊断 {self._name(pdx)} 在其主诊表中{extra}"
 
     def _group_in_mdc(self, mdc, entry, pdx, secondaries, dxs, pproc, procs, age_days, weight, reasons):
-        found = list(mdc.by_pdx.get(pdx, ()))
+        found: list[int] = []
+        hit = mdc.by_pdx.get(pdx)
+        if hit:
+            found += hit
         if pproc is not None:
-            found += mdc.by_pproc.get(pproc, ())
-        found += mdc.free
+            hit = mdc.by_pproc.get(pproc)
+            if hit:
+                found += hit
+        if mdc.by_proc:
+            for proc in procs:
+                hit = mdc.by_proc.get(proc)
+                if hit:
+                    found += hit
+        if mdc.by_dx:
+            for dx in dxs:
+                hit = mdc.by_dx.get(dx)
+                if hit:
+                    found += hit
+        if mdc.free:
+            found += mdc.free
         if not found:
             if entry:
                 reasons.append(f"{entry}；但没有符合入组条件的 ADRG")
@@ -669,10 +700,12 @@ class Grouper:
         if splits != "9" and splits:
             tables = self.exclusions.get(pdx, frozenset())
             has_mcc = has_cc = False
+            complications = self.complications
             for dx in secondaries:
-                level, table = ("MCC", self.mcc.get(dx)) if dx in self.mcc else ("CC", self.cc.get(dx))
-                if table is None:
+                found = complications.get(dx)
+                if found is None:
                     continue
+                level, table = found
                 if table and table in tables:
                     reasons.append(
                         f"其他诊断 {self._name(dx)} 为 {level}，但主要诊断 {pdx} 在其排除表（表 {table}）中，不计入"
