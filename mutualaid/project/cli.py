@@ -19,6 +19,7 @@ USAGE = """用法：mutualaid <命令> [参数]
   regions import DIR    导入国家行政区划代码
   drg import VERSION DIR  导入 CHS-DRG 分组方案规则表（VERSION：chs-drg-1.1 或 chs-drg-2.0）
   drg import-weights CITY YEAR FILE  导入城市 DRG 相对权重与支付标准表（CSV，UTF-8 或 GBK）
+  drg group --version VERSION IN.csv [-o OUT.csv]  按 CHS-DRG 分组病例文件（显示进度；输出 id,mdc,adrg,drg,status,reasons）
   icd import [DIR]      导入 ICD-10 / ICD-9-CM-3 医保版 2.0 编码与灰码（默认 ../shared/data/icd）
   roster import --town CODE FILE  导入村花名册（.csv/.xlsx，显示进度）；roster template OUT 导出模板
   policies preset KEY --town CODE [--year Y] [--publish]  套用互助政策预设（xinsheng-2022、haian-2022、xinsheng、haian；auto 按乡镇所在地区；默认下一个交费年度）
