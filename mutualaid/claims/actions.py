@@ -68,7 +68,7 @@ def invalid(field: str, message: str, code: Code) -> ValidationError:
 
 def town_code() -> str:
     # A schema entered by name (a throw-away test schema) has no town: its schema name stands in.
-    return getattr(connection.tenant, "code", None) or connection.schema_name
+    return getattr(connection.tenant, "code", None) or connection.schema_name  # type: ignore[attr-defined]
 
 
 def max_document_bytes() -> int:
@@ -215,9 +215,10 @@ def _stay_fields(data: dict, member: Member) -> dict[str, Any]:
             f"入院日期 {admission.isoformat()} 不在任何已发布互助年度的保障期内",
             Code.OUTSIDE_SCHEME_YEAR,
         )
-    fields["scheme_year"] = policy.scheme_year.year
-    if not selectors.is_enrolled(member.pk, fields["scheme_year"]):
-        raise invalid("member", f"该成员未参加 {fields['scheme_year']} 互助年度", Code.NOT_ENROLLED)
+    scheme_year = policy.scheme_year.year
+    fields["scheme_year"] = scheme_year
+    if not selectors.is_enrolled(member.pk, scheme_year):
+        raise invalid("member", f"该成员未参加 {scheme_year} 互助年度", Code.NOT_ENROLLED)
     return fields
 
 
@@ -339,9 +340,7 @@ def upload_document(claim: Claim, kind: str, content: bytes, *, file_name: str =
         raise invalid("kind", "材料类别不正确", Code.INVALID_CHOICE)
     if not content:
         raise invalid("file", "文件为空", Code.EMPTY_FILE)
-    limit = max_document_bytes()
-    if len(content) > limit:
-        raise invalid("file", f"文件过大（不超过 {limit // (1024 * 1024)} MB）", Code.FILE_TOO_LARGE)
+    check_document_size(len(content))
     try:
         cleaned = clean(content)
     except UnsupportedFile as exc:
@@ -380,6 +379,19 @@ def upload_document(claim: Claim, kind: str, content: bytes, *, file_name: str =
     return document
 
 
+def record_document_read(document: ClaimDocument, *, actor) -> None:
+    """A document was opened (the caller checked the permission): who read which one, never its content."""
+    record_event(
+        actor, "claims.document_read", document.claim, {"document": document.pk, "kind": document.kind}
+    )
+
+
+def check_document_size(size: int) -> None:
+    limit = max_document_bytes()
+    if size > limit:
+        raise invalid("file", f"文件过大（不超过 {limit // (1024 * 1024)} MB）", Code.FILE_TOO_LARGE)
+
+
 def required_documents(claim: Claim) -> list[str]:
     kinds = [DocumentKind.DISCHARGE_RECORD, DocumentKind.COST_LIST]
     if claim.insurance_type != InsuranceType.NONE:
@@ -416,9 +428,7 @@ def submit(claim: Claim, *, actor) -> Claim:
     claim.filed_on = selectors.today()
     _start_clock(claim)
     claim.save(update_fields=["state", "filed_on", "submitted_at", "due_date", "updated_at"])
-    _event(
-        claim, "submitted", actor, from_state=ClaimState.DRAFT, data={"due_date": claim.due_date.isoformat()}
-    )
+    _event(claim, "submitted", actor, from_state=ClaimState.DRAFT, data={"due_date": str(claim.due_date)})
     _sync_queue(claim)
     return claim
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from django.db.models import Q
 
+from mutualaid.enrolment.models import Member
 from mutualaid.platform.accounts.permissions import Rule, Target, grants, has_permission
 from mutualaid.platform.accounts.roles import Role
 
@@ -28,6 +29,9 @@ READ_CLAIMS = Rule(
 READ_CLAIM_DOCUMENTS = Rule(
     "read_claim_documents", Role.MEMBER, Role.VILLAGE_COORDINATOR, Role.TOWN_ADMIN, Role.FIRM_REVIEWER
 )
+# Full names of applicants: the member's household, the village and the town office; reviewers and finance see
+# them masked.
+READ_FULL_NAMES = Rule("read_claimant_names", Role.MEMBER, Role.VILLAGE_COORDINATOR, Role.TOWN_ADMIN)
 REVIEW_CLAIMS = Rule("review_claims", Role.FIRM_REVIEWER)
 READ_REVIEW_QUEUE = Rule("read_review_queue", Role.FIRM_REVIEWER)
 
@@ -44,9 +48,12 @@ def member_household_ids(user, town_code: str) -> set[int]:
         return set()
     if not any(g.role == Role.MEMBER and town_code in g.town_codes for g in grants(user)):
         return set()
-    from mutualaid.enrolment.models import Member
-
-    return set(Member.objects.filter(phone_hash=user.phone_hash).values_list("household_id", flat=True))
+    cache = user.__dict__.setdefault("_claims_households", {})  # per user object, i.e. per request
+    if town_code not in cache:
+        cache[town_code] = set(
+            Member.objects.filter(phone_hash=user.phone_hash).values_list("household_id", flat=True)
+        )
+    return cache[town_code]
 
 
 def can(user, rule: Rule, claim) -> bool:
@@ -85,3 +92,18 @@ def visible_filter(user, rule: Rule, town_code: str) -> Q:
         if households:
             query |= Q(household_id__in=households)
     return query
+
+
+def sees_full_names(user, claim) -> bool:
+    return can(user, READ_FULL_NAMES, claim)
+
+
+def may_read_review_queue(user) -> bool:
+    """The queue spans towns: a reviewer of any firm reads it (each firm's rows only), and platform staff."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_staff or any(g.role in READ_REVIEW_QUEUE.roles for g in grants(user))
+
+
+def has_role_in(user, town_code: str, role: str) -> bool:
+    return any(g.role == role and town_code in g.town_codes for g in grants(user))
