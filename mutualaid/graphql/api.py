@@ -8,6 +8,7 @@ from __future__ import annotations
 import graphene
 
 from mutualaid.graphql.account.schema import AccountMutations, AccountQueries
+from mutualaid.graphql.claims.schema import ClaimMutations, ClaimQueries, ReviewQueueQueries
 from mutualaid.graphql.core.validation import LIMIT_RULES
 from mutualaid.graphql.drg.schema import DrgQueries
 from mutualaid.graphql.enrolment.schema import EnrolmentMutations, EnrolmentQueries
@@ -18,7 +19,9 @@ from mutualaid.graphql.tenants.schema import TownMutations, TownQueries
 from mutualaid.graphql.town.schema import TownRootQueries
 
 
-class PlatformQuery(AccountQueries, RegionQueries, TownQueries, DrgQueries, graphene.ObjectType):
+class PlatformQuery(
+    AccountQueries, RegionQueries, TownQueries, DrgQueries, ReviewQueueQueries, graphene.ObjectType
+):
     node = graphene.relay.Node.Field()
 
 
@@ -27,12 +30,20 @@ class PlatformMutation(AccountMutations, TownMutations, graphene.ObjectType):
 
 
 class TownQuery(
-    AccountQueries, TownRootQueries, EnrolmentQueries, PolicyQueries, FundQueries, graphene.ObjectType
+    AccountQueries,
+    TownRootQueries,
+    EnrolmentQueries,
+    PolicyQueries,
+    FundQueries,
+    ClaimQueries,
+    graphene.ObjectType,
 ):
     pass
 
 
-class TownMutation(AccountMutations, EnrolmentMutations, PolicyMutations, FundMutations, graphene.ObjectType):
+class TownMutation(
+    AccountMutations, EnrolmentMutations, PolicyMutations, FundMutations, ClaimMutations, graphene.ObjectType
+):
     pass
 
 
