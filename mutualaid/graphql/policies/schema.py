@@ -6,8 +6,19 @@ parameters' API shape comes from the registry (``parameters.py``).
 
 from __future__ import annotations
 
-from mutualaid.graphql.policies.mutations import PolicyMutations
-from mutualaid.graphql.policies.queries import PolicyQueries
+from mutualaid.graphql.policies.design import SchemeDesignQueries
+from mutualaid.graphql.policies.mutations import PolicyMutations as PolicyTableMutations
+from mutualaid.graphql.policies.mutations.design import SchemeDesignMutations
+from mutualaid.graphql.policies.queries import PolicyQueries as PolicyTableQueries
 from mutualaid.graphql.policies.types import PolicyVersionType, SchemeYearType, SubsidyEntryType
+
+
+class PolicyQueries(PolicyTableQueries, SchemeDesignQueries):
+    """The policy queries and the scheme design (一键设计, solvency simulation)."""
+
+
+class PolicyMutations(PolicyTableMutations, SchemeDesignMutations):
+    """The policy mutations and saving a scheme design as a draft."""
+
 
 __all__ = ["PolicyMutations", "PolicyQueries", "PolicyVersionType", "SchemeYearType", "SubsidyEntryType"]
