@@ -106,6 +106,7 @@ DATABASES = {"default": _database}
 MIGRATE_CONCURRENCY = int(_env("MUTUALAID_MIGRATE_CONCURRENCY", "4") or 4)
 
 MIDDLEWARE = [
+    "mutualaid.project.db_outage.DatabaseOutageMiddleware",  # outermost: a database outage is a typed 503
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "mutualaid.project.middleware.TownRoutingMiddleware",
@@ -166,7 +167,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "store_processed": False,
     }
     if CELERY_BROKER_URL.startswith("filesystem")
-    else {}
+    else {
+        # Redis: an unacknowledged task whose worker vanished whole is delivered again after this many seconds
+        # (a killed pool process is re-queued at once: CELERY_TASK_REJECT_ON_WORKER_LOST).
+        "visibility_timeout": int(_env("CELERY_VISIBILITY_TIMEOUT", "3600") or 3600),
+    }
 )
 if CELERY_BROKER_URL.startswith("filesystem"):
     _broker_dir.mkdir(parents=True, exist_ok=True)
@@ -175,6 +180,18 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Asia/Shanghai"
+# e.g. redis://redis:6379/2 (tasks ignore their results by default; task state lives in domain rows)
+CELERY_RESULT_BACKEND = _env("CELERY_RESULT_BACKEND")
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Periodic jobs run by ``celery beat`` (one beat process per deployment). Apps add entries here; an empty schedule is
+# valid. MUTUALAID_HEARTBEAT_SECONDS adds an idempotent heartbeat (the fault runs count its runs per slot).
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+if _env("MUTUALAID_HEARTBEAT_SECONDS"):
+    CELERY_BEAT_SCHEDULE["heartbeat"] = {
+        "task": "project.heartbeat",
+        "schedule": float(_env("MUTUALAID_HEARTBEAT_SECONDS") or 60),
+        "kwargs": {"period": float(_env("MUTUALAID_HEARTBEAT_SECONDS") or 60)},
+    }
 
 # --- external services behind interfaces ------------------------------------------------------------------------
 # Development writes messages to $MUTUALAID_HOME/sms/outbox.jsonl (`mutualaid sms outbox` shows them); the test
@@ -184,6 +201,18 @@ SMS_BACKEND = _env("SMS_BACKEND") or (
     if PRODUCTION or "pytest" in sys.modules
     else "mutualaid.platform.sms.FileSmsBackend"
 )
+# Aliyun SMS (SMS_BACKEND=mutualaid.platform.sms_aliyun.AliyunSmsBackend): see that module for each setting.
+SMS_ALIYUN_ACCESS_KEY_ID = _env("SMS_ALIYUN_ACCESS_KEY_ID")
+SMS_ALIYUN_ACCESS_KEY_SECRET = _env("SMS_ALIYUN_ACCESS_KEY_SECRET")
+SMS_ALIYUN_SIGN_NAME = _env("SMS_ALIYUN_SIGN_NAME")
+# JSON list: [{"code": "SMS_1", "pattern": "验证码(?P<code>\\d{6})"}]; named groups are the template's parameters
+SMS_ALIYUN_TEMPLATES = _env("SMS_ALIYUN_TEMPLATES", "[]")
+SMS_ALIYUN_DEFAULT_TEMPLATE = _env("SMS_ALIYUN_DEFAULT_TEMPLATE")
+SMS_ALIYUN_ENDPOINT = _env("SMS_ALIYUN_ENDPOINT", "https://dysmsapi.aliyuncs.com/")
+SMS_ALIYUN_REGION = _env("SMS_ALIYUN_REGION", "cn-hangzhou")
+SMS_ALIYUN_MAX_ATTEMPTS = int(_env("SMS_ALIYUN_MAX_ATTEMPTS", "3") or 3)
+SMS_ALIYUN_BACKOFF_SECONDS = float(_env("SMS_ALIYUN_BACKOFF_SECONDS", "0.5") or 0.5)
+SMS_ALIYUN_TIMEOUT_SECONDS = float(_env("SMS_ALIYUN_TIMEOUT_SECONDS", "5") or 5)
 
 # --- caches (keys are tenant-prefixed) ----------------------------------------------------------------------------
 _redis_cache = _env("CACHE_URL")

@@ -44,7 +44,9 @@ class ProviderStub:
 
             def do_POST(self):
                 length = int(self.headers.get("Content-Length", 0))
-                params = dict(urllib.parse.parse_qsl(self.rfile.read(length).decode(), keep_blank_values=True))
+                params = dict(
+                    urllib.parse.parse_qsl(self.rfile.read(length).decode(), keep_blank_values=True)
+                )
                 status, body, delay = stub.handle(params)
                 if delay:
                     time.sleep(delay)
@@ -92,8 +94,10 @@ class ProviderStub:
             return 200, {"Code": step, "Message": "stub refusal", "RequestId": rid}, 0
         record = dict(params, BizId=f"biz-{len(self.sent) + 1}")
         self.sent.append(record)
-        return 200, {"Code": "OK", "Message": "OK", "BizId": record["BizId"], "RequestId": rid}, (
-            self.slow_seconds if step == "ok_slow" else 0
+        return (
+            200,
+            {"Code": "OK", "Message": "OK", "BizId": record["BizId"], "RequestId": rid},
+            (self.slow_seconds if step == "ok_slow" else 0),
         )
 
 
@@ -149,7 +153,7 @@ def test_send_is_signed_and_carries_template_signature_and_out_id(stub):
 
 def test_a_wrong_secret_is_refused_by_the_provider_and_not_retried(stub, settings):
     settings.SMS_ALIYUN_ACCESS_KEY_SECRET = "not-the-secret"
-    sms, pauses = backend()
+    sms, _ = backend()
     with pytest.raises(AliyunSmsRejected) as refused:
         sms.send(PHONE, "通知")
     assert refused.value.code == "SignatureDoesNotMatch" and len(stub.requests) == 1 and stub.sent == []
@@ -181,7 +185,7 @@ def test_transient_errors_are_retried_with_backoff_and_send_once(stub):
 
 def test_a_lost_answer_is_not_sent_twice(stub):
     stub.script = ["ok_slow"]  # the provider sends, the client times out before the answer
-    sms, pauses = backend()
+    sms, _ = backend()
     sms.send(PHONE, "通知")
     assert len(stub.sent) == 1
     assert [r["Action"] for r in stub.requests] == ["SendSms", "QuerySendDetails"]
@@ -200,7 +204,7 @@ def test_provider_down_is_a_network_error(settings):
     settings.SMS_ALIYUN_SIGN_NAME, settings.SMS_ALIYUN_DEFAULT_TEMPLATE = "乡村互助", "SMS_NOTICE_9"
     settings.SMS_ALIYUN_ENDPOINT = "http://127.0.0.1:9/"  # discard port: refused
     settings.SMS_ALIYUN_MAX_ATTEMPTS, settings.SMS_ALIYUN_BACKOFF_SECONDS = 2, 0.01
-    sms, pauses = backend()
+    sms, _ = backend()
     with pytest.raises(AliyunSmsError) as failed:
         sms.send(PHONE, "通知")
     assert failed.value.code in ("NETWORK", "DELIVERY_UNKNOWN")

@@ -1,0 +1,364 @@
+"""Start ``deploy/local-stack`` and talk to it the way a client does: GraphQL over HTTP, nothing else (the one
+exception is the SMS outbox file, the stack's stand-in for the phones the initial passwords go to).
+
+Used by the stack tests (tests/stack/) and by bench/faults.py and bench/load.py.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import http.client
+import io
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from urllib.parse import urlparse
+
+REPO = Path(__file__).resolve().parents[2]
+EXIT_NO_PACKAGES = 3
+HAIAN, TONGNAN = "320685", "500152"
+TOWNS = {"320685107": HAIAN, "320685109": HAIAN, "500152116": TONGNAN}  # 大公镇, 雅周镇, 新胜镇
+ROSTER_HEADER = ["户号", "村代码", "姓名", "身份证号", "与户主关系", "手机号", "基本医保类型", "困难类别", "户籍登记日期"]  # fmt: skip
+
+
+class StackUnavailable(RuntimeError):
+    """The Debian packages are missing and could not be installed."""
+
+
+@dataclass
+class Stack:
+    process: subprocess.Popen
+    info: dict
+    json_path: Path
+    output: Path
+
+    @property
+    def url(self) -> str:
+        return self.info["web_url"]
+
+    def refresh(self) -> dict:
+        self.info = json.loads(self.json_path.read_text())
+        return self.info
+
+    def service_pid(self, name: str) -> int:
+        return self.refresh()["services"][name]["pid"]
+
+    def hold(self, name: str, held: bool = True) -> None:
+        """While held, the stack does not restart ``name`` after it dies."""
+        path = Path(self.info["hold_dir"]) / name
+        if held:
+            path.touch()
+        else:
+            path.unlink(missing_ok=True)
+
+    def wait_restarted(self, name: str, old_pid: int, timeout: float = 30) -> int:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            pid = self.service_pid(name)
+            if pid != old_pid:
+                return pid
+            time.sleep(0.1)
+        raise TimeoutError(f"{name} was not restarted")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def start_stack(*args: str, timeout: float = 600) -> Stack:
+    """Run deploy/local-stack until its description is written. Raises StackUnavailable (exit status 3) when the
+    packages cannot be installed, RuntimeError with its output when it fails otherwise."""
+    folder = Path(tempfile.mkdtemp(prefix="stack-run-"))
+    json_path, output = folder / "stack.json", folder / "local-stack.out"
+    with output.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, str(REPO / "deploy" / "local-stack"), "--json", str(json_path), *args],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=REPO,
+            env={k: v for k, v in os.environ.items() if not k.startswith("PYTEST")},
+        )
+    deadline = time.monotonic() + timeout
+    while not json_path.exists():
+        if process.poll() is not None:
+            text = output.read_text(errors="replace")
+            if process.returncode == EXIT_NO_PACKAGES:
+                raise StackUnavailable(text.strip()[-500:])
+            raise RuntimeError(f"deploy/local-stack exited with {process.returncode}:\n{text[-4000:]}")
+        if time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError("deploy/local-stack did not come up:\n" + output.read_text()[-4000:])
+        time.sleep(0.2)
+    return Stack(process, json.loads(json_path.read_text()), json_path, output)
+
+
+# --- HTTP -------------------------------------------------------------------------------------------------------
+@dataclass
+class Reply:
+    status: int
+    body: dict
+    headers: dict = field(default_factory=dict)
+
+    def data(self, name: str) -> dict:
+        assert self.status == 200 and not self.body.get("errors"), (self.status, self.body)
+        return self.body["data"][name]
+
+
+class Client:
+    """One keep-alive HTTP connection to the stack's web server."""
+
+    def __init__(self, base_url: str, token: str | None = None, timeout: float = 30):
+        parts = urlparse(base_url)
+        self.host, self.port, self.timeout = parts.hostname, parts.port, timeout
+        self.token = token
+        self.connection: http.client.HTTPConnection | None = None
+
+    def _connection(self) -> http.client.HTTPConnection:
+        if self.connection is None:
+            self.connection = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+        return self.connection
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+
+    def post(self, path: str, payload: dict) -> Reply:
+        headers = {"Content-Type": "application/json", "Host": "localhost"}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        body = json.dumps(payload).encode()
+        for attempt in (1, 2):  # a kept-alive connection the server closed: reconnect once
+            connection = self._connection()
+            try:
+                connection.request("POST", path, body=body, headers=headers)
+                response = connection.getresponse()
+                raw = response.read()
+                break
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                self.close()
+                if attempt == 2:
+                    raise
+        try:
+            parsed = json.loads(raw) if raw else {}
+        except ValueError:
+            parsed = {"raw": raw[:500].decode(errors="replace")}
+        if response.getheader("Connection", "").lower() == "close":
+            self.close()
+        return Reply(response.status, parsed, dict(response.getheaders()))
+
+    def gql(self, query: str, variables: dict | None = None, town: str | None = None) -> Reply:
+        path = f"/t/{town}/graphql/" if town else "/graphql/"
+        return self.post(path, {"query": query, "variables": variables or {}})
+
+
+def login(base_url: str, username: str, password: str) -> Client:
+    client = Client(base_url)
+    created = client.gql(
+        "mutation($u: String!, $p: String!) { tokenCreate(username: $u, password: $p) { accessToken errors { code message } } }",
+        {"u": username, "p": password},
+    ).data("tokenCreate")
+    assert created["errors"] == [], created
+    client.token = created["accessToken"]
+    return client
+
+
+# --- the flows a county and a town go through --------------------------------------------------------------------
+def sms_to(stack: Stack, phone: str, pattern: str, timeout: float = 60) -> re.Match:
+    """Wait for an SMS to ``phone`` whose text matches ``pattern`` (the stack's FileSmsBackend outbox)."""
+    outbox = Path(stack.info["sms_outbox"])
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if outbox.exists():
+            for line in reversed(outbox.read_text(encoding="utf-8").splitlines()):
+                try:
+                    row = json.loads(line)
+                except ValueError:
+                    continue
+                match = re.search(pattern, row["text"]) if row.get("phone") == phone else None
+                if match:
+                    return match
+        time.sleep(0.2)
+    raise TimeoutError(f"no SMS to {phone} matching {pattern!r}")
+
+
+def admin_phone(code: str) -> str:
+    return f"139{code[-8:]}"
+
+
+def onboard_town(stack: Stack, county: Client, code: str, timeout: float = 120) -> Client:
+    """onboardTown as the county bureau, wait for the worker to make it ACTIVE, sign in as its first admin with
+    the password from the SMS; returns the admin's client."""
+    phone = admin_phone(code)
+    started = county.gql(
+        "mutation($c: String!, $p: String!) { onboardTown(code: $c, adminPhone: $p) { town { code status } errors { code message } } }",
+        {"c": code, "p": phone},
+    ).data("onboardTown")
+    assert started["errors"] == [], started
+    deadline = time.monotonic() + timeout
+    while True:
+        town = county.gql("query($c: String!) { town(code: $c) { status error } }", {"c": code}).data("town")
+        if town["status"] == "ACTIVE":
+            break
+        assert town["status"] != "FAILED" and time.monotonic() < deadline, town
+        time.sleep(0.3)
+    password = sms_to(stack, phone, r"初始密码 (\S+)").group(1)
+    return login(stack.url, f"admin_{code}", password)
+
+
+def scheme_year() -> int:
+    return date.today().year + 1
+
+
+def publish_policy(admin: Client, code: str) -> int:
+    """The town's document preset (``auto``) for next year, with the enrolment window (and the register's
+    snapshot date) moved to open yesterday and close in 30 days, published; returns the scheme year."""
+    year, today = scheme_year(), date.today()
+    applied = admin.gql(
+        """mutation($y: Int!) { policyPresetApply(key: "auto", schemeYear: $y) {
+             policy { id status } errors { field code message } } }""",
+        {"y": year},
+        town=code,
+    ).data("policyPresetApply")
+    assert applied["errors"] == [], applied
+    policy_id = applied["policy"]["id"]
+    opens, closes = str(today - timedelta(days=1)), str(today + timedelta(days=30))
+    updated = admin.gql(
+        """mutation($id: ID!, $o: Date!, $c: Date!) { policyDraftUpdate(id: $id,
+             input: {registerSnapshotDate: $o, enrolmentOpens: $o, enrolmentCloses: $c}) { errors { field code message } } }""",
+        {"id": policy_id, "o": opens, "c": closes},
+        town=code,
+    ).data("policyDraftUpdate")
+    assert updated["errors"] == [], updated
+    published = admin.gql(
+        "mutation($id: ID!) { policyPublish(id: $id) { policy { status } errors { field code message } } }",
+        {"id": policy_id},
+        town=code,
+    ).data("policyPublish")
+    assert published["errors"] == [] and published["policy"]["status"] == "PUBLISHED", published
+    return year
+
+
+def roster_csv(village: str, households: int, size: int = 3, seed: int = 0) -> bytes:
+    """A valid roster: ``households`` households of ``size`` people in ``village``."""
+    from mutualaid.platform import idnumbers
+
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(ROSTER_HEADER)
+    area = village[:6]
+    for h in range(households):
+        for m in range(size):
+            n = seed * 1_000_000 + h * size + m
+            born = date(1950 + n % 60, 1 + n % 12, 1 + n % 28)
+            writer.writerow(
+                [f"H{village[-3:]}{h:05d}", village, f"村民{n}", idnumbers.make(area, born, n % 1000),
+                 "户主" if m == 0 else "子女", f"13{n % 10**9:09d}", "城乡居民医保", "", "2001-05-06"]
+            )  # fmt: skip
+    return out.getvalue().encode("utf-8-sig")
+
+
+def create_village(admin: Client, code: str, village: str) -> None:
+    made = admin.gql(
+        "mutation($c: String!) { createVillage(code: $c, name: $c) { errors { code message } } }",
+        {"c": village},
+        town=code,
+    ).data("createVillage")
+    assert made["errors"] == [] or made["errors"][0]["code"] in ("DUPLICATE", "ALREADY_EXISTS"), made
+
+
+def start_import(admin: Client, code: str, content: bytes, name: str = "roster.csv") -> str:
+    started = admin.gql(
+        """mutation($f: String!, $n: String!) { importRoster(fileName: $n, contentBase64: $f) {
+             job { id status } errors { code message } } }""",
+        {"f": base64.b64encode(content).decode(), "n": name},
+        town=code,
+    ).data("importRoster")
+    assert started["errors"] == [], started
+    return started["job"]["id"]
+
+
+JOB = """query($id: ID!) { rosterImportJob(id: $id) { status rowsTotal rowsDone createdCount updatedCount
+          unchangedCount errorCount } }"""
+
+
+def import_job(admin: Client, code: str, job_id: str) -> dict:
+    return admin.gql(JOB, {"id": job_id}, town=code).data("rosterImportJob")
+
+
+def wait_import(admin: Client, code: str, job_id: str, timeout: float = 300) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        job = import_job(admin, code, job_id)
+        if job["status"] in ("DONE", "FAILED"):
+            return job
+        assert time.monotonic() < deadline, job
+        time.sleep(0.2)
+
+
+def household_ids(admin: Client, code: str, village: str) -> list[str]:
+    ids, after = [], None
+    while True:
+        page = admin.gql(
+            """query($v: String!, $a: String) { households(villageCode: $v, first: 100, after: $a) {
+                 pageInfo { hasNextPage endCursor } edges { node { id } } } }""",
+            {"v": village, "a": after},
+            town=code,
+        ).data("households")
+        ids += [edge["node"]["id"] for edge in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            return ids
+        after = page["pageInfo"]["endCursor"]
+
+
+def enrol(admin: Client, code: str, year: int, households: list[str]) -> list[dict]:
+    enrolled = admin.gql(
+        """mutation($y: Int!, $h: [ID!]!) { enrolHouseholds(schemeYear: $y, householdIds: $h) {
+             enrolments { id memberCount due } errors { code message } } }""",
+        {"y": year, "h": households},
+        town=code,
+    ).data("enrolHouseholds")
+    assert enrolled["errors"] == [], enrolled
+    return enrolled["enrolments"]
+
+
+def record_contribution(admin: Client, code: str, enrolment_id: str, receipt: str) -> dict:
+    recorded = admin.gql(
+        """mutation($e: ID!, $r: String!) { recordContribution(enrolmentId: $e, method: CASH, receiptNumber: $r) {
+             contribution { id amount } errors { code message } } }""",
+        {"e": enrolment_id, "r": receipt},
+        town=code,
+    ).data("recordContribution")
+    assert recorded["errors"] == [], recorded
+    return recorded["contribution"]
+
+
+def fund_summary(client: Client, code: str, year: int) -> dict:
+    return client.gql(
+        """query($y: Int!) { fundSummary(schemeYear: $y) { bank receivables income expenses surplus netAssets
+             incomeBySource { source amount } } }""",
+        {"y": year},
+        town=code,
+    ).data("fundSummary")
+
+
+def trial_balance(client: Client, code: str, year: int) -> dict:
+    return client.gql(
+        "query($y: Int!) { fundTrialBalance(schemeYear: $y) { balanced totalDebit totalCredit } }",
+        {"y": year},
+        town=code,
+    ).data("fundTrialBalance")
