@@ -154,7 +154,10 @@ def _tree_queries(user, first: int) -> tuple[int, int, int]:
     return len(captured), len(mdcs), drgs
 
 
-def test_the_tree_costs_the_same_queries_for_2_and_26_mdcs(catalogues):
+def test_the_tree_costs_the_same_queries_for_2_and_26_mdcs(catalogues, settings):
+    # The whole tree with city weights is far above the request cost limit; what is measured here is that the
+    # loaders keep the SQL constant, so the limit is lifted for this test.
+    settings.GRAPHQL_MAX_COST = 10**9
     user = make_user()
     _tree_queries(user, 1)  # warm the session and user caches
     few, shown_few, drgs_few = _tree_queries(user, 2)
