@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpResponseNotFound
 from django.template.loader import render_to_string
-from django.urls import set_script_prefix
+from django.urls import get_script_prefix, set_script_prefix
 
 from mutualaid.platform.schemas import tenant_connection, use_public_schema
 from mutualaid.tenants.models import Domain, Town, TownStatus
@@ -35,6 +35,8 @@ class TownRoutingMiddleware:
     def __call__(self, request):
         use_public_schema()
         request.tenant = None
+        # The script prefix is thread-local: restore it afterwards, or later reverse() calls carry /t/<code>/.
+        script_prefix = get_script_prefix()
         key, rest = _town_from_path(request.path_info)
         host = request.get_host().split(":")[0].lower()
         town: Town | None = None
@@ -61,3 +63,4 @@ class TownRoutingMiddleware:
             return self.get_response(request)
         finally:
             use_public_schema()
+            set_script_prefix(script_prefix)
