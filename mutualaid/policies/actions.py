@@ -106,6 +106,8 @@ def _column(value):
 def _check_scalar(parameter: Parameter, value):
     """``value`` checked by the parameter's kind; the cleaned value or a ValidationError keyed by its name."""
     name, kind = parameter.name, parameter.kind
+    if value is None and kind is Kind.TEXT:
+        return ""  # an emptied text is blank, not null
     if value is None:
         if not parameter.nullable:
             raise _error(name, Code.REQUIRED, "此项不能为空")
@@ -162,7 +164,7 @@ def update_draft(policy: PolicyVersion, actor, **changes) -> PolicyVersion:
     if problems:
         raise ValidationError(problems)
     for name, value in cleaned.items():
-        setattr(policy, name, value if value is not None or name != "amendment_reason" else "")
+        setattr(policy, name, value)
     _undefault(policy, cleaned)
     policy.save()
     record_event(actor, "policy.update_draft", policy, {"fields": sorted(cleaned)})
