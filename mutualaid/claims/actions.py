@@ -46,7 +46,8 @@ from mutualaid.claims_queue import api as queue
 from mutualaid.drg.models import ListKind
 from mutualaid.enrolment.models import Member
 from mutualaid.funds import ledger
-from mutualaid.funds.chart import EXPENSE_SUBSIDIES, PAYABLE_SUBSIDIES
+from mutualaid.funds.actions import pay_payable
+from mutualaid.funds.chart import BANK, EXPENSE_SUBSIDIES, PAYABLE_SUBSIDIES
 from mutualaid.funds.models import EntryKind
 from mutualaid.funds.rules import posting_window
 from mutualaid.platform import crypto
@@ -687,6 +688,81 @@ def request_info(claim: Claim, *, actor, reason: str) -> Claim:
     _sync_queue(claim)
     _notify(
         claim, event, f"您于 {claim.admission_date.isoformat()} 入院的互助补助申请需补充材料：{reason[:60]}"
+    )
+    return claim
+
+
+# --- after approval: payout batch, payment, recovery ----------------------------------------------------------------
+# The monthly payout batches (printed lists, bank files) are the payouts domain's; these are the claim's side of
+# it: the state, the event, and the ledger movement that belongs to the claim.
+
+
+@transaction.atomic
+def add_to_batch(claim: Claim, *, batch: str, actor) -> Claim:
+    """Listed in a month's payout batch (``batch``: the batch's reference, e.g. ``2023-04``)."""
+    batch = _text({"batch": batch}, "batch", "发放批次", 64, required=True)
+    claim = _locked(claim)
+    _require_state(claim, (ClaimState.APPROVED,), "列入发放批次")
+    claim.state = ClaimState.IN_BATCH
+    claim.save(update_fields=["state", "updated_at"])
+    _event(claim, "batched", actor, from_state=ClaimState.APPROVED, data={"batch": batch})
+    return claim
+
+
+@transaction.atomic
+def mark_paid(claim: Claim, *, paid_on: date, reference: str, actor) -> Claim:
+    """Paid by bank transfer: the payable is settled from the bank (Dr payable:subsidies, Cr bank)."""
+    claim = _locked(claim)
+    _require_state(claim, (ClaimState.IN_BATCH,), "登记发放")
+    entry = pay_payable(
+        claim.scheme_year,
+        payable="subsidies",
+        amount_fen=claim.amount_fen or 0,
+        paid_on=paid_on,
+        reference=(reference or f"claim:{claim.pk}")[:100],
+        memo=f"发放互助补助（申请 {claim.pk}）",
+        actor=actor,
+    )
+    claim.state = ClaimState.PAID
+    claim.save(update_fields=["state", "updated_at"])
+    _event(
+        claim,
+        "paid",
+        actor,
+        from_state=ClaimState.IN_BATCH,
+        data={"voucher": entry.voucher, "paid_on": str(paid_on)},
+    )
+    return claim
+
+
+@transaction.atomic
+def recover(claim: Claim, *, reason: str, actor) -> Claim:
+    """A paid subsidy recovered (fraud): the money back in the bank reduces the year's subsidy expense, and the
+    member's yearly total no longer counts it."""
+    reason = _reason(reason)
+    year_total = _lock_member_year(claim.member_id, claim.scheme_year)
+    claim = _locked(claim)
+    _require_state(claim, (ClaimState.PAID,), "追回")
+    amount = claim.amount_fen or 0
+    fund_year = ledger.lock_year(claim.scheme_year)
+    entry = ledger.post(
+        fund_year,
+        EntryKind.SUBSIDY_RECOVERY,
+        [ledger.debit(BANK, amount), ledger.credit(EXPENSE_SUBSIDIES, amount)],
+        entry_date=_entry_date(claim.scheme_year),
+        actor=actor,
+        memo=f"追回互助补助（申请 {claim.pk}）",
+        reference=f"claim:{claim.pk}",
+        reason=reason,
+        audit={"claim": claim.pk},
+    )
+    MemberYearTotal.objects.filter(pk=year_total.pk).update(
+        approved_fen=F("approved_fen") - amount, approved_count=F("approved_count") - 1
+    )
+    claim.state = ClaimState.RECOVERED
+    claim.save(update_fields=["state", "updated_at"])
+    _event(
+        claim, "recovered", actor, from_state=ClaimState.PAID, reason=reason, data={"voucher": entry.voucher}
     )
     return claim
 

@@ -74,6 +74,7 @@ class EntryKind(models.TextChoices):
     INTEREST = "interest", "利息收入"
     EXPENSE_ACCRUAL = "expense_accrual", "确认应付支出"
     PAYMENT = "payment", "支付"
+    SUBSIDY_RECOVERY = "subsidy_recovery", "追回补助"
     REVERSAL = "reversal", "冲销"
     CLOSING = "closing", "年终结账"
     CARRY_FORWARD = "carry_forward", "结转下年"

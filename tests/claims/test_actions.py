@@ -250,3 +250,25 @@ def test_the_yearly_cap_holds_across_approvals(scheme, users):
     assert code_of(refused.value) == ("amount_fen", "exceeds_yearly_cap")
     # Without an override the rules give what is left of the cap (10 万 − 8 万).
     assert actions.approve(last, actor=users["reviewer"], drg_code="GB11").amount_fen == 2_000_000
+
+
+def test_an_approved_claim_is_batched_paid_and_recovered_with_its_ledger_movements(scheme, users):
+    from mutualaid.funds.postings import post_contribution
+
+    post_contribution(2022, {"person": 5_000_000}, method="cash", reference="fees", memo="", actor=None)
+    claim = complete(actions.create_claim(scheme.head, stay_data(), actor=users["member"]))
+    reviewed(claim, users)
+    claim = actions.approve(claim, actor=users["reviewer"], drg_code="EB19")
+    with pytest.raises(ValidationError) as refused:
+        actions.mark_paid(claim, paid_on=date(2023, 4, 3), reference="B1", actor=users["town_finance"])
+    assert code_of(refused.value) == ("state", "wrong_state")
+    claim = actions.add_to_batch(claim, batch="2023-04", actor=users["town_admin"])
+    claim = actions.mark_paid(claim, paid_on=date(2023, 4, 3), reference="BANK-0403", actor=users["town_finance"])
+    assert claim.state == ClaimState.PAID
+    assert balance_of(2022, "payable:subsidies") == 0
+    assert balance_of(2022, "bank") == 5_000_000 - 1_200_000
+    claim = actions.recover(claim, reason="虚开住院票据，已追回", actor=users["town_admin"])
+    assert claim.state == ClaimState.RECOVERED
+    assert balance_of(2022, "bank") == 5_000_000 and balance_of(2022, "expense:subsidies") == 0
+    assert selectors.approved_so_far(scheme.head.pk, 2022) == 0
+    assert [e.action for e in claim.events.all()][-3:] == ["batched", "paid", "recovered"]
