@@ -9,6 +9,7 @@ class TownAdmin(admin.ModelAdmin):
     list_filter = ("status",)
     search_fields = ("code", "name")
     readonly_fields = ("schema_name", "status", "error", "created_at", "activated_at")
+    exclude = ("admin_phone_encrypted", "finance_phone_encrypted")  # ciphertext; set at onboarding
 
     def has_add_permission(self, request):
         return False  # towns are onboarded with onboardTown / mutualaid towns onboard
