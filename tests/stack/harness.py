@@ -264,7 +264,7 @@ def roster_csv(village: str, households: int, size: int = 3, seed: int = 0) -> b
     for h in range(households):
         for m in range(size):
             n = seed * 1_000_000 + h * size + m
-            born = date(1950 + n % 60, 1 + n % 12, 1 + n % 28)
+            born = date(1950, 1, 1) + timedelta(days=(n // 1000) * 7 + n % 5)  # (birth date, sequence) unique
             writer.writerow(
                 [f"H{village[-3:]}{h:05d}", village, f"村民{n}", idnumbers.make(area, born, n % 1000),
                  "户主" if m == 0 else "子女", f"13{n % 10**9:09d}", "城乡居民医保", "", "2001-05-06"]
@@ -362,3 +362,71 @@ def trial_balance(client: Client, code: str, year: int) -> dict:
         {"y": year},
         town=code,
     ).data("fundTrialBalance")
+
+
+def counts_in_village(client: Client, code: str, village: str) -> dict:
+    reply = client.gql(
+        """query($v: String!) { households(villageCode: $v, first: 1) { totalCount }
+             members(villageCode: $v, first: 1) { totalCount } }""",
+        {"v": village},
+        town=code,
+    )
+    assert reply.status == 200 and not reply.body.get("errors"), reply.body
+    data = reply.body["data"]
+    return {"households": data["households"]["totalCount"], "members": data["members"]["totalCount"]}
+
+
+def active_task(stack: Stack, name: str, timeout: float = 60) -> dict:
+    """The first running task called ``name``, as the workers report it (hostname, worker_pid, id), asked over
+    the broker with Celery's remote control."""
+    from celery import Celery
+
+    app = Celery("stack-probe", broker=stack.info["broker_url"])
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for host, tasks in (app.control.inspect(timeout=0.5).active() or {}).items():
+                for task in tasks:
+                    if task["name"] == name:
+                        return {"hostname": host, "worker_pid": task["worker_pid"], "id": task["id"]}
+            time.sleep(0.05)
+    finally:
+        app.close()
+    raise TimeoutError(f"no worker is running {name}")
+
+
+def task_log(stack: Stack, task_id: str) -> dict:
+    """How often the workers' logs say the task was received, succeeded, failed or lost its process."""
+    counts = {"received": 0, "succeeded": 0, "failed": 0, "worker_lost": 0}
+    for name, service in stack.refresh()["services"].items():
+        if not name.startswith("worker"):
+            continue
+        for line in Path(service["log"]).read_text(errors="replace").splitlines():
+            if task_id not in line:
+                continue
+            if "received" in line:
+                counts["received"] += 1
+            elif "succeeded" in line:
+                counts["succeeded"] += 1
+            elif "WorkerLostError" in line or ("Process" in line and "exited" in line):
+                counts["worker_lost"] += 1
+            elif "raised" in line or "failed" in line.lower():
+                counts["failed"] += 1
+    return counts
+
+
+def kill_mid_import(stack: Stack, admin: Client, code: str, job_id: str) -> dict:
+    """SIGKILL the pool process running the roster import of ``job_id`` once it has written some rows; what was
+    killed and how far the import had got."""
+    import os
+
+    victim = active_task(stack, "enrolment.import_roster")
+    deadline = time.monotonic() + 120
+    while True:
+        job = import_job(admin, code, job_id)
+        if job["rowsDone"] > 0 or job["status"] in ("DONE", "FAILED"):
+            break
+        assert time.monotonic() < deadline, job
+        time.sleep(0.05)
+    os.kill(victim["worker_pid"], signal.SIGKILL)
+    return {**victim, "rows_done_when_killed": job["rowsDone"], "status_when_killed": job["status"]}
