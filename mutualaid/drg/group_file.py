@@ -35,7 +35,8 @@ IN_COLUMNS = (
 OUT_COLUMNS = ("id", "mdc", "adrg", "drg", "status", "reasons")
 REQUIRED_COLUMNS = ("id", "diagnoses")
 _CODES = re.compile(r"[|,;，；\s]+")
-_SEXES = {"1": 1, "2": 2, "男": 1, "女": 2, "M": 1, "F": 2, "m": 1, "f": 2}
+# GB/T 2261.1: 1 男, 2 女, 0 未知, 9 未说明 (the last two group as a stay of unknown sex).
+_SEXES = {"1": 1, "2": 2, "男": 1, "女": 2, "M": 1, "F": 2, "m": 1, "f": 2, "0": None, "9": None}
 _LABELS = {"sex": "性别", "age": "年龄", "age_days": "年龄（天）", "weight": "出生体重", "los": "住院天数"}
 
 
@@ -71,9 +72,9 @@ def parse_row(row: dict[str, str]) -> dict:
     sex_text = (row.get("sex") or "").strip()
     if sex_text.endswith(".0"):
         sex_text = sex_text[:-2]
-    sex = _SEXES.get(sex_text) if sex_text else None
-    if sex_text and sex is None:
+    if sex_text and sex_text not in _SEXES:
         raise ValueError(f"性别“{sex_text}”应为 1（男）或 2（女）")
+    sex = _SEXES.get(sex_text)
     return {
         "sex": sex,
         "age": _number(row.get("age") or "", "age"),

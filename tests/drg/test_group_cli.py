@@ -69,6 +69,7 @@ def test_a_file_without_the_needed_columns_or_an_unknown_version_is_refused(cata
 
 
 def test_rows_are_parsed_leniently_but_bad_values_are_named():
+    assert parse_row({"sex": "9", "diagnoses": "I10.x00"})["sex"] is None  # 未说明的性别
     stay = parse_row({"sex": "2.0", "age": "45.0", "diagnoses": "I10.x00 | E11.900", "procedures": ""})
     assert stay["sex"] == 2 and stay["age"] == 45 and stay["diagnoses"] == ["I10.x00", "E11.900"]
     with pytest.raises(ValueError, match="年龄"):
