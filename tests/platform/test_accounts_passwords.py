@@ -200,3 +200,20 @@ def test_a_deactivated_users_session_and_bearer_token_stop_at_once(dagong):
     assert _post(TOKEN_CREATE, {"u": "wangfang", "p": "the old long password"})["data"]["tokenCreate"][
         "errors"
     ]
+
+
+def test_a_gateway_failure_after_commit_leaves_the_invitation_and_is_logged(
+    dagong, monkeypatch, caplog, django_capture_on_commit_callbacks
+):
+    from mutualaid.platform import sms
+
+    class Down(sms.SmsBackend):
+        def send(self, phone, text):
+            raise ConnectionError("gateway down")
+
+    monkeypatch.setattr(sms, "_backend", lambda: Down())
+    admin = make_user(Role.TOWN_ADMIN, town=dagong)
+    with django_capture_on_commit_callbacks(execute=True):
+        assignment = people.invite(PHONE, Role.TOWN_FINANCE, actor=admin, town=dagong)
+    assert RoleAssignment.objects.filter(pk=assignment.pk).exists()
+    assert "sending an account SMS failed" in caplog.text and PHONE not in caplog.text

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import re
 import secrets
 from datetime import timedelta
@@ -28,6 +29,8 @@ from mutualaid.platform.audit.actions import record_event
 from mutualaid.platform.schemas import tenant_connection
 from mutualaid.platform.sms import send_sms
 from mutualaid.platform.validators import normalise_mobile
+
+logger = logging.getLogger(__name__)
 
 INVITATION_CODE_TTL = timedelta(days=3)
 RESET_CODE_TTL = timedelta(minutes=10)
@@ -54,6 +57,19 @@ _USERNAME_PREFIX: dict[str, str] = {
     Role.MEMBER: "member",
 }
 _USERNAME = re.compile(r"^[A-Za-z0-9_.@+-]{3,150}$")
+
+
+def _send_on_commit(phone: str, text: str) -> None:
+    """Send once the change is committed. A gateway failure is logged, not raised: the change stands, and the
+    message can be asked for again (invite again, request another reset code)."""
+
+    def send() -> None:
+        try:
+            send_sms(phone, text)
+        except Exception:
+            logger.exception("sending an account SMS failed")
+
+    transaction.on_commit(send)
 
 
 def _error(field: str | None, message: str, code: AccountErrorCode) -> ValidationError:
@@ -235,7 +251,7 @@ def invite(
     else:
         text = f"{SMS_SIGNATURE}您的账号 {user.username} 已获授{what}，下次登录即可使用。"
     if send:
-        transaction.on_commit(lambda: send_sms(phone, text))
+        _send_on_commit(phone, text)
     return assignment
 
 
@@ -304,7 +320,7 @@ def request_password_reset(phone: str) -> None:
     code = issue_code(user, OneTimeCode.Purpose.PASSWORD_RESET, RESET_CODE_TTL)
     audit(None, "user.password.reset.request", user, {"username": user.username})
     text = f"{SMS_SIGNATURE}账号 {user.username} 重设密码的验证码 {code}，10 分钟内有效。如非本人操作请忽略。"
-    transaction.on_commit(lambda: send_sms(phone, text))
+    _send_on_commit(phone, text)
 
 
 def confirm_password_reset(phone: str, code: str, new_password: str) -> User:
