@@ -629,7 +629,7 @@ class Grouper:
             hits = self._match(adrg, pdx, secondaries, dxs, pproc, procs)
             if hits is None:
                 continue
-            reasons.append(entry or f"先期分组 {mdc.code} {mdc.name}")
+            reasons.append(entry or f"进入 {mdc.code} {mdc.name}（先期分组，不看主要诊断）")
             reasons.append(self._adrg_reason(adrg, hits, age_days, weight))
             return self._split(mdc, adrg, pdx, secondaries, reasons)
         if entry:
