@@ -4,14 +4,17 @@ Audit data never holds names, ID or phone numbers."""
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.utils import timezone
 
-from mutualaid.enrolment import fields, rules
+from mutualaid.enrolment import fields, roster, rules
 from mutualaid.enrolment.error_codes import EnrolmentErrorCode as Code
 from mutualaid.enrolment.models import (
     Contribution,
@@ -19,6 +22,7 @@ from mutualaid.enrolment.models import (
     EnrolledMember,
     Enrolment,
     Household,
+    ImportJob,
     InsuranceType,
     Member,
     MemberStatus,
@@ -26,12 +30,15 @@ from mutualaid.enrolment.models import (
     Relation,
     Village,
 )
+from mutualaid.enrolment.tasks import import_roster
 from mutualaid.enrolment_index import api as index
+from mutualaid.funds.postings import post_contribution, reverse_entry
 from mutualaid.platform import crypto, idnumbers
 from mutualaid.platform.audit.actions import record_event
 from mutualaid.platform.audit.personal_data import record_personal_data_read
+from mutualaid.platform.money import fen_to_yuan
 from mutualaid.platform.validators import normalise_mobile
-from mutualaid.policies.terms import EnrolmentTerms
+from mutualaid.policies.terms import EnrolmentTerms, FundingSource
 
 
 def invalid(field: str, message: str, code: Code | str) -> ValidationError:
@@ -379,6 +386,57 @@ def _ledger_error(exc: ValidationError) -> ValidationError:
     return invalid("ledger", f"记账失败：{messages}", Code.LEDGER)
 
 
+def _window_text(terms: EnrolmentTerms) -> str:
+    return (
+        f"{terms.scheme_year}互助年度交费期（{terms.enrolment_opens:%Y年%-m月%-d日}至"
+        f"{terms.enrolment_closes:%Y年%-m月%-d日}24时）"
+    )
+
+
+def _source_label(source: str) -> str:
+    return FundingSource(source).label if source in FundingSource.values else source
+
+
+def _yuan(fen: int) -> str:
+    return f"{fen_to_yuan(fen)} 元"
+
+
+def _amounts(amounts_by_source: dict[str, int] | None, outstanding: dict[str, int]) -> dict[str, int]:
+    """What this contribution receives, by source: everything outstanding by default. Refusals, each with its
+    own code: nothing is outstanding (``already_paid``), no or only zero amounts (``required`` /
+    ``invalid_amount``), a source with nothing due or paid beyond what is due (``overpayment``)."""
+    due_text = "、".join(f"{_source_label(s)} {_yuan(fen)}" for s, fen in outstanding.items())
+    if not outstanding:
+        raise invalid("amounts", "该户本年度互助费已全部收讫，无需再收款", Code.ALREADY_PAID)
+    if amounts_by_source is None:
+        return dict(outstanding)
+    amounts = {}
+    for source, fen in amounts_by_source.items():
+        if isinstance(fen, bool) or not isinstance(fen, int) or fen < 0:
+            raise invalid("amounts", "金额应为非负整数（分）", Code.INVALID_AMOUNT)
+        if fen:
+            amounts[source] = fen
+    if not amounts_by_source:
+        raise invalid("amounts", f"请填写收款金额（本户应收未收：{due_text}）", Code.REQUIRED)
+    if not amounts:
+        raise invalid("amounts", f"收款金额不能为 0（本户应收未收：{due_text}）", Code.INVALID_AMOUNT)
+    for source, fen in amounts.items():
+        left = outstanding.get(source, 0)
+        if not left:
+            raise invalid(
+                "amounts",
+                f"本户没有应由“{_source_label(source)}”交的互助费（本户应收未收：{due_text}）",
+                Code.OVERPAYMENT,
+            )
+        if fen > left:
+            raise invalid(
+                "amounts",
+                f"“{_source_label(source)}”收款 {_yuan(fen)}，超过应收未收的 {_yuan(left)}",
+                Code.OVERPAYMENT,
+            )
+    return amounts
+
+
 @transaction.atomic
 def record_contribution(
     enrolment: Enrolment,
@@ -388,13 +446,25 @@ def record_contribution(
     reference: str = "",
     amounts_by_source: dict[str, int] | None = None,
     received_on: date | None = None,
+    terms: EnrolmentTerms | None = None,
     actor,
 ) -> Contribution:
     """Money received for an enrolment: cash collected by the village coordinator, a bank transfer or a mobile
     payment, with a receipt number. ``amounts_by_source`` defaults to everything still outstanding; no source may
-    be paid more than is due. Posts one entry to the fund ledger and keeps its id."""
-    from mutualaid.funds.postings import post_contribution
+    be paid more than is due. Posts one entry to the fund ledger and keeps its id.
 
+    With ``terms`` (the API always gives the scheme year's), money received outside the enrolment window is
+    refused like an enrolment (``outside_enrolment_window``): the day it was received (``received_on``, default
+    today) must fall within the window, so a payment taken on the window's last day can still be entered after."""
+    received = received_on or timezone.localdate()
+    if received_on is not None and received_on > timezone.localdate():
+        raise invalid("received_on", "收款日期晚于今天", Code.INVALID_DATE)
+    if terms is not None and not rules.day_in_window(terms, received):
+        raise invalid(
+            "received_on",
+            f"收款日期 {received:%Y年%-m月%-d日} 不在{_window_text(terms)}内，交费截止后不再接受交费",
+            Code.OUTSIDE_ENROLMENT_WINDOW,
+        )
     enrolment = Enrolment.objects.select_for_update().select_related("household").get(pk=enrolment.pk)
     if method not in PaymentMethod.values:
         raise invalid("method", f"收款方式“{method}”不正确", Code.INVALID_METHOD)
@@ -408,25 +478,7 @@ def record_contribution(
         raise invalid("reference", "银行转账或移动支付请填写流水号", Code.REQUIRED)
     if Contribution.objects.filter(receipt_number=receipt_number).exists():
         raise invalid("receiptNumber", f"收据号 {receipt_number} 已使用", Code.DUPLICATE_RECEIPT)
-    outstanding = outstanding_by_source(enrolment)
-    if amounts_by_source is None:
-        amounts = dict(outstanding)
-    else:
-        amounts = {}
-        for source, fen in amounts_by_source.items():
-            if isinstance(fen, bool) or not isinstance(fen, int) or fen < 0:
-                raise invalid("amounts", "金额应为非负整数（分）", Code.INVALID_AMOUNT)
-            if fen:
-                amounts[source] = fen
-    if not amounts:
-        raise invalid("amounts", "该户本年度互助费已全部收讫", Code.OVERPAYMENT)
-    for source, fen in amounts.items():
-        if fen > outstanding.get(source, 0):
-            raise invalid(
-                "amounts",
-                f"{source} 收款 {fen} 分超过应收未收 {outstanding.get(source, 0)} 分",
-                Code.OVERPAYMENT,
-            )
+    amounts = _amounts(amounts_by_source, outstanding_by_source(enrolment))
     try:
         entry = post_contribution(
             enrolment.scheme_year,
@@ -449,7 +501,7 @@ def record_contribution(
         reference=reference,
         amount_fen=sum(amounts.values()),
         amounts_by_source=amounts,
-        received_on=received_on or timezone.localdate(),
+        received_on=received,
         journal_entry_id=entry.pk,
         recorded_by_id=actor.pk if getattr(actor, "is_authenticated", False) else None,
     )
@@ -465,8 +517,6 @@ def record_contribution(
 @transaction.atomic
 def reverse_contribution(contribution: Contribution, *, reason: str, actor) -> ContributionReversal:
     """Fees are not refunded (互助费不退回); a recording error is corrected by reversing its ledger entry."""
-    from mutualaid.funds.postings import reverse_entry
-
     contribution = Contribution.objects.select_for_update().get(pk=contribution.pk)
     reason = (reason or "").strip()
     if not reason:
@@ -504,14 +554,6 @@ def submit_roster_import(
     file_name: str, content: bytes, *, village_code: str | None = None, actor, enqueue: bool = True
 ):
     """Store an uploaded roster, check its type and columns, and queue the import (after commit)."""
-    import os
-    import tempfile
-
-    from django.core.files.base import ContentFile
-
-    from mutualaid.enrolment import roster
-    from mutualaid.enrolment.models import ImportJob
-
     if len(content) > roster.MAX_FILE_BYTES:
         raise invalid("file", "文件超过 50 MB，请按村拆分后导入", Code.FILE_TOO_LARGE)
     file_format = roster.detect_format(file_name, content[:4096])
@@ -535,8 +577,6 @@ def submit_roster_import(
         actor, "enrolment.roster.submitted", job, {"format": file_format, "village": village_code or ""}
     )
     if enqueue:
-        from mutualaid.enrolment.tasks import import_roster
-
         job_id = job.pk
         transaction.on_commit(lambda: import_roster.delay(job_id))
     return job

@@ -23,6 +23,7 @@ class EnrolmentErrorCode(Enum):
     NOT_ENROLLED = "not_enrolled"
     INVALID_AMOUNT = "invalid_amount"
     OVERPAYMENT = "overpayment"
+    ALREADY_PAID = "already_paid"
     INVALID_METHOD = "invalid_method"
     DUPLICATE_RECEIPT = "duplicate_receipt"
     ALREADY_REVERSED = "already_reversed"

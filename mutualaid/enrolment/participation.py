@@ -3,7 +3,9 @@ queries whatever the number of villages (these figures feed the county and provi
 
 - eligible people: members on the register at the snapshot date (active, registered on or before it), without a
   hardship category the policy excludes; eligible households: households with at least one eligible member;
-- enrolled people and households: enrolments of the scheme year;
+- enrolled people and households: enrolments of the scheme year paid in full (what was received, reversals
+  excluded, covers what is due); a policy that counts unpaid enrolments says so explicitly
+  (``EnrolmentTerms.participation_counts_unpaid``);
 - villages that joined (村民代表会议决议参加) out of all villages (海安: ≥ 50% of administrative villages);
 - household participation in the villages that joined (海安: ≥ 30%);
 - person participation in the town (新胜镇: ≥ 50%).
@@ -13,9 +15,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 
-from mutualaid.enrolment.models import EnrolledMember, Enrolment, Member, MemberStatus, Village
+from mutualaid.enrolment.models import (
+    Contribution,
+    EnrolledMember,
+    Enrolment,
+    Member,
+    MemberStatus,
+    Village,
+)
 from mutualaid.enrolment.rules import share_of
 from mutualaid.policies.terms import EnrolmentTerms, SpecialGroupTreatment
 
@@ -76,9 +86,28 @@ def eligible_members(terms: EnrolmentTerms):
     return queryset
 
 
+def counted_enrolments(terms: EnrolmentTerms):
+    """The scheme year's enrolments that count as participating: those paid in full, unless the policy counts
+    unpaid ones too. (A sub-query: no query of its own.)"""
+    enrolments = Enrolment.objects.filter(scheme_year=terms.scheme_year)
+    if terms.participation_counts_unpaid:
+        return enrolments
+    received = (
+        Contribution.objects.filter(enrolment=OuterRef("pk"), reversal__isnull=True)
+        .values("enrolment")
+        .annotate(total=Sum("amount_fen"))
+        .values("total")
+    )
+    return enrolments.annotate(received_fen=Coalesce(Subquery(received), Value(0))).filter(
+        received_fen__gte=F("due_fen")
+    )
+
+
 def participation(terms: EnrolmentTerms, *, by_village: bool = False) -> Participation:
     """Four aggregate queries (eight with ``by_village``), independent of the number of villages."""
     year = terms.scheme_year
+    counted = counted_enrolments(terms)
+    counted_members = EnrolledMember.objects.filter(scheme_year=year, enrolment_id__in=counted.values("pk"))
     joined = Q(household__village__joined=True)
     villages = Village.objects.aggregate(total=Count("id"), joined=Count("id", filter=Q(joined=True)))
     eligible = eligible_members(terms).aggregate(
@@ -86,10 +115,8 @@ def participation(terms: EnrolmentTerms, *, by_village: bool = False) -> Partici
         households=Count("household_id", distinct=True),
         households_joined=Count("household_id", distinct=True, filter=joined),
     )
-    people = EnrolledMember.objects.filter(scheme_year=year).aggregate(people=Count("id"))
-    households = Enrolment.objects.filter(scheme_year=year).aggregate(
-        households=Count("id"), households_joined=Count("id", filter=joined)
-    )
+    people = counted_members.aggregate(people=Count("id"))
+    households = counted.aggregate(households=Count("id"), households_joined=Count("id", filter=joined))
     rows: list[VillageParticipation] = []
     if by_village:
         eligible_rows = {
@@ -99,14 +126,12 @@ def participation(terms: EnrolmentTerms, *, by_village: bool = False) -> Partici
             .annotate(people=Count("id"), households=Count("household_id", distinct=True))
         }
         enrolled_people = dict(
-            EnrolledMember.objects.filter(scheme_year=year)
-            .values("enrolment__household__village_id")
+            counted_members.values("enrolment__household__village_id")
             .annotate(n=Count("id"))
             .values_list("enrolment__household__village_id", "n")
         )
         enrolled_households = dict(
-            Enrolment.objects.filter(scheme_year=year)
-            .values("household__village_id")
+            counted.values("household__village_id")
             .annotate(n=Count("id"))
             .values_list("household__village_id", "n")
         )

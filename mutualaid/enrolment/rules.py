@@ -34,6 +34,11 @@ def window_is_open(terms: EnrolmentTerms, now: datetime) -> bool:
     return opens <= now < closes
 
 
+def day_in_window(terms: EnrolmentTerms, day: date) -> bool:
+    """Whether money received on ``day`` falls within the enrolment window (both ends included)."""
+    return terms.enrolment_opens <= day <= terms.enrolment_closes
+
+
 def is_on_register(status: str, registered_on: date, snapshot: date) -> bool:
     """On the household register at the snapshot date (户籍在册) and still active."""
     return status == "active" and registered_on <= snapshot

@@ -71,6 +71,8 @@ class EnrolmentTerms:
     target_village_share_bp: int | None = None  # basis points: 5000 = 50%
     target_household_share_bp: int | None = None
     target_person_share_bp: int | None = None
+    # Participation counts enrolments paid in full; a policy that counts unpaid ones must say so here.
+    participation_counts_unpaid: bool = False
 
     def rule_for(self, category: str) -> SpecialGroupRule | None:
         return next((rule for rule in self.special_groups if rule.category == category), None)

@@ -1,5 +1,6 @@
 """Participation of a town against the policy's targets, in a fixed number of aggregate queries."""
 
+import dataclasses
 from datetime import date
 
 from django.db import connection
@@ -19,7 +20,13 @@ def test_haian_targets_villages_and_households_in_villages_that_joined(dagong, i
     dibao_only = build.household(joined[0])
     build.member(dibao_only, hardship=["dibao"])  # not eligible in 海安
     build.member(households[0], relation="child", registered_on=date(2022, 7, 1))  # after the snapshot
-    actions.enrol_households(households[:3], HAIAN_2022, now=HAIAN_OPEN, actor=admin)
+    enrolments = actions.enrol_households(households[:4], HAIAN_2022, now=HAIAN_OPEN, actor=admin)
+    for n, enrolment in enumerate(enrolments[:3]):
+        actions.record_contribution(enrolment, method="cash", receipt_number=f"P-{n}", actor=admin)
+    # the fourth household paid part of its fee only: enrolled, but not counted as participating
+    actions.record_contribution(
+        enrolments[3], method="cash", receipt_number="P-3", amounts_by_source={"person": 5000}, actor=admin
+    )
 
     found = participation.participation(HAIAN_2022, by_village=True)
     assert (found.villages, found.villages_joined) == (3, 2)
@@ -45,3 +52,23 @@ def test_participation_costs_the_same_queries_for_3_and_30_villages(dagong, in_t
     for _ in range(27):
         build.family(build.village(), size=2)
     assert queries() == few == 8
+
+
+def test_only_enrolments_paid_in_full_count_unless_the_policy_says_otherwise(dagong, in_town, build):
+    in_town(dagong)
+    admin = make_user("town_admin", town=dagong)
+    village = build.village(name="参加村")
+    paid, unpaid, reversed_ = (build.family(village, size=2) for _ in range(3))
+    enrolments = actions.enrol_households([paid, unpaid, reversed_], HAIAN_2022, now=HAIAN_OPEN, actor=admin)
+    actions.record_contribution(enrolments[0], method="cash", receipt_number="Q-1", actor=admin)
+    wrong = actions.record_contribution(enrolments[2], method="cash", receipt_number="Q-2", actor=admin)
+    actions.reverse_contribution(wrong, reason="收据号录错", actor=admin)
+
+    found = participation.participation(HAIAN_2022, by_village=True)
+    assert (found.enrolled_households, found.enrolled_people) == (1, 2)
+    assert [v.enrolled_households for v in found.by_village] == [1]
+
+    counting_unpaid = dataclasses.replace(HAIAN_2022, participation_counts_unpaid=True)
+    everyone = participation.participation(counting_unpaid, by_village=True)
+    assert (everyone.enrolled_households, everyone.enrolled_people) == (3, 6)
+    assert [v.enrolled_households for v in everyone.by_village] == [3]

@@ -23,7 +23,9 @@ def test_xinsheng_published_policy_drives_participation_and_the_window(in_xinshe
     admin = make_user(Role.TOWN_ADMIN, town=in_xinsheng)
     village = build.village()
     households = [build.family(village, size=2, region="500223") for _ in range(4)]
-    actions.enrol_households(households[:2], terms, now=XINSHENG_OPEN, actor=admin)
+    enrolments = actions.enrol_households(households[:2], terms, now=XINSHENG_OPEN, actor=admin)
+    for n, enrolment in enumerate(enrolments):  # participation counts enrolments paid in full
+        actions.record_contribution(enrolment, method="cash", receipt_number=f"XS-{n}", actor=admin)
 
     found = graphql(
         admin,

@@ -9,7 +9,7 @@ from mutualaid.enrolment import permissions as perms
 from mutualaid.enrolment.models import Contribution, Enrolment
 from mutualaid.graphql.core.mutations import BaseMutation
 from mutualaid.graphql.core.values import enum_value, fen, parse_date
-from mutualaid.graphql.enrolment.context import current_user, object_or_404, town_code
+from mutualaid.graphql.enrolment.context import current_user, object_or_404, terms_for, town_code
 from mutualaid.graphql.enrolment.inputs import SourceAmountInput
 from mutualaid.graphql.enrolment.mutations.base import EnrolmentError
 from mutualaid.graphql.enrolment.types import ContributionType, MethodEnum
@@ -55,6 +55,7 @@ class RecordContribution(BaseMutation):
             reference=reference or "",
             amounts_by_source=by_source,
             received_on=parse_date(received_on, "received_on", required=False),
+            terms=terms_for(enrolment.scheme_year),
             actor=current_user(info),
         )
         return cls(contribution=contribution)
