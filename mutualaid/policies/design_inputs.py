@@ -786,3 +786,91 @@ def save_design_as_draft(
     draft = actions.set_subsidy_table(draft, outcome.rows(), actor, source="design")
     record_event(actor, "policy.scheme_design", draft, {**outcome.notes, "summary": summary})
     return draft
+
+
+# --- text for the command line and the demo ---------------------------------------------------------------------------
+
+
+def _percent(value: float) -> str:
+    return f"{value * 100:.1f}%"
+
+
+def summary_lines(outcome: DesignOutcome, result: SolvencyResult | None = None, *, top: int = 8) -> list[str]:
+    """A plain Chinese summary of a design (and its simulation) for the command line and the demo log."""
+    design, fund, figures = outcome.design, outcome.fund, outcome.fund.figures
+    lines = [
+        f"{outcome.scheme_year}互助年度（依据第 {outcome.policy.version} 版政策的限额）",
+        f"  已缴费参加人员 {outcome.participants.total:,} 人；住院率来源：{outcome.rates.note}",
+        f"  资金：上年结转 {fen_to_yuan(figures.carried_forward_fen)} + 本年筹资 {fen_to_yuan(figures.income_fen)}"
+        f"（其中应收 {fen_to_yuan(figures.receivables_fen)}）− 已记补助 {fen_to_yuan(figures.subsidies_booked_fen)}"
+        f" − 服务费 {fen_to_yuan(fund.service_fee_fen)} − 预留 {fund.reserve_bp / 100:g}% {fen_to_yuan(fund.reserve_fen)}"
+        f" = 可用于补助 {fen_to_yuan(fund.available_fen)} 元",
+        f"  权重来源：{outcome.weights.note}",
+        f"  预计补助住院 {design.expected_stays:,.1f} 次，预计支出 {fen_to_yuan(design.expected_fen)} 元"
+        f"（目标 {fen_to_yuan(design.target_fen)} 元；{design.at_minimum} 个病组为最低补助，"
+        f"{design.at_maximum} 个为最高补助）"
+        + ("" if design.target_reached else "；全部达到最高补助仍低于目标"),
+    ]
+    heaviest = sorted(design.lines, key=lambda line: -line.expected_stays * line.amount_fen)[:top]
+    for line in heaviest:
+        lines.append(
+            f"    {line.drg_code} {line.drg_name[:20]:<20} 定额 {fen_to_yuan(line.amount_fen):>10} 元"
+            f"  预计 {line.expected_stays:7.1f} 次  {fen_to_yuan(line.expected_cost_fen):>12} 元"
+        )
+    if result is not None:
+        month = result.likeliest_run_dry_month
+        start = outcome.policy.coverage_start
+        when = ""
+        if month is not None:
+            label = f"第 {month} 个月"
+            if start is not None:
+                total = start.month - 1 + month - 1
+                label += f"（{start.year + total // 12}年{total % 12 + 1}月）"
+            when = f"；最可能在保障期{label}用完"
+        lines += [
+            f"  偿付能力模拟（{result.runs:,} 次，种子 {result.seed}，资金池 {fen_to_yuan(result.fund_fen)} 元）：",
+            f"    年支出 平均 {fen_to_yuan(result.mean_fen)}，5% 分位 {fen_to_yuan(result.p5_fen)}，"
+            f"95% 分位 {fen_to_yuan(result.p95_fen)}，99% 分位 {fen_to_yuan(result.p99_fen)} 元",
+            f"    保障期结束前资金用完的概率 {_percent(result.run_dry_probability)}{when}",
+            f"    预计结转下年 {fen_to_yuan(result.expected_carry_over_fen)} 元，"
+            f"预计缺口 {fen_to_yuan(result.expected_shortfall_fen)} 元",
+        ]
+    return lines
+
+
+DEMO_TOWNS = {"500152116": "design", "320685107": "simulate", "320685109": "simulate"}
+
+
+def demo_scheme_design(town) -> None:
+    """Demo step (inside the town's schema, after enrolment and funds): 新胜镇 designs its 2022 table from its real
+    2022 enrolment and funds and keeps it as a draft amendment; the 海安 towns simulate their published table.
+    Idempotent: a design draft is replaced by the same design; another draft is left alone."""
+    import logging
+
+    logger = logging.getLogger(__name__)
+    action = DEMO_TOWNS.get(town.code)
+    policy = PolicyVersion.objects.filter(scheme_year__year=2022).order_by("-version").first()
+    if action is None or policy is None:
+        return
+    try:
+        if action == "design":
+            outcome = prepare_design(2022, reserve_bp=1000)
+            result = simulate_outcome(outcome, runs=2000)
+            draft = policy if policy.status == PolicyStatus.DRAFT else None
+            if draft is None or draft.amendment_reason.startswith("一键设计"):
+                saved = save_design_as_draft(outcome, None)
+                logger.info("%s：一键设计结果已保存为第 %s 版草稿（待审核发布）", town.name, saved.version)
+        else:
+            published = (
+                PolicyVersion.objects.filter(scheme_year__year=2022, status=PolicyStatus.PUBLISHED)
+                .order_by("-version")
+                .first()
+            )
+            if published is None:
+                return
+            outcome, result = simulate_policy(published, reserve_bp=0, runs=2000)
+    except ValidationError as exc:
+        logger.warning("%s：一键设计/偿付能力模拟未完成：%s", town.name, "；".join(exc.messages))
+        return
+    for line in summary_lines(outcome, result, top=5):
+        logger.info("%s %s", town.name, line)

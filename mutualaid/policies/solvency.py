@@ -1,9 +1,9 @@
 """Solvency simulation: will the money last the year, and how much is left for next year (pure, numpy, seeded).
 
 A coverage year is simulated ``runs`` times. In each run every participant has stays of every DRG group drawn
-from the group's rate (Poisson, independently per person and group); that is the same as drawing the town's total
-number of stays from Poisson(participants × Σ rates) and giving each stay a group (by its share of the rates), a
-person (uniformly) and a moment in the year (uniformly), which is how it is computed, a batch of runs at a time.
+from the group's rate (Poisson, independently per person and group); that is the same as drawing each group's number of
+stays in the town from Poisson(participants × rate) and giving each stay a person (uniformly) and a moment in the
+year (uniformly), which is how it is computed, a batch of runs at a time.
 
 Each stay is paid by the rules of the claims adjudication (``mutualaid.claims.adjudication``; not imported: the
 policies layer sits below claims, so the limits are applied here, vectorised, from the same policy parameters):
@@ -36,7 +36,7 @@ DEFAULT_RUNS = 10_000
 DEFAULT_SEED = 20221101
 MAX_RUNS = 100_000
 STAYS_PER_BATCH = 1_000_000
-PEOPLE_PER_BATCH = 8_000_000
+CAP_BUCKETS = 1 << 21  # a power of two
 
 
 @dataclass(frozen=True)
@@ -137,30 +137,30 @@ def simulate(
     dry_month = np.full(runs, -1, dtype=np.int64)
     capped_stays = all_stays = 0
     if mean_stays > 0:
-        cdf = np.cumsum(rates / per_person)
-        cdf[-1] = 1.0
-        # A batch holds about STAYS_PER_BATCH stays and one total per simulated person (for the yearly cap).
-        batch = int(
-            max(1, min(runs, STAYS_PER_BATCH // max(mean_stays, 1.0), PEOPLE_PER_BATCH // participants))
-        )
+        expected_by_group = participants * rates
+        groups = len(rates)
+        batch = int(max(1, min(runs, STAYS_PER_BATCH // max(mean_stays, 1.0))))
         done = 0
         while done < runs:
             size = min(batch, runs - done)
-            counts = rng.poisson(mean_stays, size=size)
+            # Stays of every group in every run of the batch: independent Poisson counts.
+            counts = rng.poisson(expected_by_group, size=(size, groups)).ravel()
             stays = int(counts.sum())
-            run = np.repeat(np.arange(size, dtype=np.int64), counts)
-            group = np.searchsorted(cdf, rng.random(stays), side="right")
-            np.minimum(group, len(cdf) - 1, out=group)
+            group = np.repeat(np.tile(np.arange(groups), size), counts)
+            run = np.repeat(np.repeat(np.arange(size, dtype=np.int64), groups), counts)
             person = rng.integers(0, participants, size=stays, dtype=np.int64)
             when = rng.random(stays)
             amount = paid[group]
             after_cap = amount.astype(np.float64)
             cap = limits.yearly_cap_fen
-            if cap is not None:
-                # Only the stays of a person whose year adds up to more than the cap are taken in order.
+            if cap is not None and stays:
+                # A person's stays are taken in order only when they might add up to more than the cap: sums per
+                # hash bucket of (run, person) are an upper bound of each person's sum (several people may share
+                # a bucket), so no person over the cap is missed, and the exact pass sees only a few stays.
                 key = run * participants + person
-                per_person_total = np.bincount(key, weights=after_cap, minlength=size * participants)
-                over_cap = np.flatnonzero(per_person_total[key] > cap)
+                bucket = key & (CAP_BUCKETS - 1)
+                bucket_total = np.bincount(bucket, weights=after_cap, minlength=CAP_BUCKETS)
+                over_cap = np.flatnonzero(bucket_total[bucket] > cap)
                 if len(over_cap):
                     order, capped = apply_yearly_cap(key[over_cap], when[over_cap], amount[over_cap], cap)
                     after_cap[over_cap[order]] = capped

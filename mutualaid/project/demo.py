@@ -29,11 +29,14 @@ FIRM_NAME = "福村宝乡村互助服务有限公司（演示）"
 
 
 def town_demo_steps() -> list[Callable[[Town], None]]:
-    """The demo steps every installed app declares, in INSTALLED_APPS order."""
+    """The demo steps every installed app declares, in INSTALLED_APPS order; then the late ones
+    (``town_demo_late_steps``), which read the demo data of apps above their own (the scheme design reads
+    enrolment and funds)."""
     return [
         import_string(path)
+        for attribute in ("town_demo_steps", "town_demo_late_steps")
         for config in apps.get_app_configs()
-        for path in getattr(config, "town_demo_steps", ())
+        for path in getattr(config, attribute, ())
     ]
 
 

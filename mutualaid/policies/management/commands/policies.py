@@ -1,4 +1,5 @@
-"""mutualaid policies preset KEY --town CODE [--year Y] [--publish] | mutualaid policies presets"""
+"""mutualaid policies preset KEY --town CODE [--year Y] [--publish] | mutualaid policies presets |
+mutualaid policies design --town CODE --year Y [--save] | mutualaid policies simulate --town CODE --year Y"""
 
 from __future__ import annotations
 
@@ -34,6 +35,30 @@ class Command(BaseCommand):
         )
         preset.add_argument("--publish", action="store_true", help="套用后立即校验并发布")
         sub.add_parser("presets", help="列出预设")
+        for name, text in (
+            ("design", "一键设计：按实际筹资与已缴费参加人员测算补助定额，并模拟"),
+            ("simulate", "偿付能力模拟：某版本补助表年内资金用完的概率"),
+        ):
+            scheme = sub.add_parser(name, help=text)
+            scheme.add_argument("--town", required=True, help="9 位乡镇区划代码")
+            scheme.add_argument("--year", type=int, required=True, help="互助年度，如 2022")
+            scheme.add_argument(
+                "--reserve",
+                type=int,
+                default=1000 if name == "design" else 0,
+                help="预留比例（基点，1000 = 10%%）",
+            )
+            scheme.add_argument("--rates", help="住院率表（.csv/.xlsx：DRG编码、每千人住院次数）；默认参考表")
+            scheme.add_argument("--runs", type=int, default=10_000, help="模拟次数（默认 10000）")
+            scheme.add_argument("--seed", type=int, default=20221101, help="随机种子（可复现）")
+        design = sub.choices["design"]
+        design.add_argument("--source", choices=["current", "city"], default="current", help="相对权重来源")
+        design.add_argument("--city", default="", help="城市（--source city），如 盐城")
+        design.add_argument("--city-year", type=int, default=None, help="城市权重表年度")
+        design.add_argument("--save", action="store_true", help="保存为草稿（已发布则生成修订草稿）")
+        sub.choices["simulate"].add_argument(
+            "--version", type=int, default=None, help="政策版本号（默认最新）"
+        )
 
     def handle(self, *args, action, **options):
         getattr(self, f"_{action}")(**options)
@@ -66,3 +91,77 @@ class Command(BaseCommand):
             f"  交费期 {policy.enrolment_opens} 至 {policy.enrolment_closes}，"
             f"保障期 {policy.coverage_start} 至 {policy.coverage_end}"
         )
+
+    # --- one-click design and the solvency simulation (mutualaid.policies.design_inputs) ----------------------------
+
+    def _scheme(self, town, year, reserve, rates, runs, seed, run):
+        from pathlib import Path
+
+        from tqdm import tqdm
+
+        from mutualaid.drg.catalogue import unknown_drg_codes
+        from mutualaid.policies import design_inputs
+
+        found = Town.objects.filter(code=town).first()
+        if found is None:
+            raise CommandError(f"未找到乡镇 {town}")
+        connection.set_tenant(found)
+        try:
+            policy = design_inputs.design_policy(year)
+            table = None
+            if rates:
+                version = policy.drg_catalogue_version or "chs-drg-1.1"
+                table = design_inputs.parse_rate_file(
+                    Path(rates).name,
+                    Path(rates).read_bytes(),
+                    lambda codes: unknown_drg_codes(version, codes),
+                )
+            with tqdm(total=runs, desc="模拟", unit="次", disable=runs < 1000) as bar:
+
+                def progress(done, total):
+                    bar.update(done - bar.n)
+
+                outcome, result = run(design_inputs, table, progress)
+        except ValidationError as exc:
+            raise CommandError(_message(exc)) from exc
+        except OSError as exc:
+            raise CommandError(f"无法读取住院率表：{exc}") from exc
+        finally:
+            connection.set_schema_to_public()
+        self.stdout.write(found.name)
+        for line in design_inputs.summary_lines(outcome, result):
+            self.stdout.write(line)
+
+    def _design(self, town, year, reserve, rates=None, runs=10_000, seed=20221101, save=False, **options):
+        def run(design_inputs, table, progress):
+            outcome = design_inputs.prepare_design(
+                year,
+                reserve_bp=reserve,
+                weight_source=options["source"],
+                city=options["city"],
+                city_year=options["city_year"],
+                rates=table,
+            )
+            result = design_inputs.simulate_outcome(outcome, runs=runs, seed=seed, progress=progress)
+            if save:
+                draft = design_inputs.save_design_as_draft(outcome, None)
+                self.stdout.write(f"已保存为第 {draft.version} 版草稿（请审核后发布）")
+            return outcome, result
+
+        self._scheme(town, year, reserve, rates, runs, seed, run)
+
+    def _simulate(self, town, year, reserve, rates=None, runs=10_000, seed=20221101, version=None, **options):
+        def run(design_inputs, table, progress):
+            from mutualaid.policies.models import PolicyVersion
+
+            policies = PolicyVersion.objects.select_related("scheme_year").filter(scheme_year__year=year)
+            policy = (policies.filter(version=version) if version else policies.order_by("-version")).first()
+            if policy is None:
+                raise CommandError(
+                    f"{year}互助年度没有第 {version} 版政策" if version else f"{year}互助年度还没有政策"
+                )
+            return design_inputs.simulate_policy(
+                policy, table, reserve_bp=reserve, runs=runs, seed=seed, progress=progress
+            )
+
+        self._scheme(town, year, reserve, rates, runs, seed, run)
