@@ -3,6 +3,8 @@ and overdue counts, and catalogue checks."""
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -19,6 +21,8 @@ from mutualaid.enrolment.models import EnrolledMember
 from mutualaid.policies.models import PolicyVersion
 from mutualaid.policies.selectors import policy_for_admission
 
+logger = logging.getLogger(__name__)
+_EXTENSION = re.compile(r"X(?=[0-9]{3}$)")
 _clock: ContextVar[datetime | None] = ContextVar("claims_clock", default=None)
 
 
@@ -159,7 +163,8 @@ def overdue_count(queryset=None, on: date | None = None) -> int:
 
 
 def normalise_code(code: str) -> str:
-    return str(code).strip().upper()
+    """Upper case, except the ``x`` of 医保版 extension codes (``A00.000x001``), as the catalogue writes them."""
+    return _EXTENSION.sub("x", str(code).strip().upper())
 
 
 def unknown_icd_codes(kind: str, codes: Iterable[str]) -> list[str] | None:
@@ -202,5 +207,8 @@ def suggest_drg(claim: Claim, version_code: str) -> str | None:
             los=(claim.discharge_date - claim.admission_date).days,
         )
     except UnknownCatalogueVersion:
+        return None
+    except Exception:  # the grouper is advisory: a failure leaves the DRG to the reviewer
+        logger.exception("DRG grouper failed for claim %s", claim.pk)
         return None
     return result.drg if result.ok else None

@@ -263,7 +263,9 @@ def test_an_approved_claim_is_batched_paid_and_recovered_with_its_ledger_movemen
         actions.mark_paid(claim, paid_on=date(2023, 4, 3), reference="B1", actor=users["town_finance"])
     assert code_of(refused.value) == ("state", "wrong_state")
     claim = actions.add_to_batch(claim, batch="2023-04", actor=users["town_admin"])
-    claim = actions.mark_paid(claim, paid_on=date(2023, 4, 3), reference="BANK-0403", actor=users["town_finance"])
+    claim = actions.mark_paid(
+        claim, paid_on=date(2023, 4, 3), reference="BANK-0403", actor=users["town_finance"]
+    )
     assert claim.state == ClaimState.PAID
     assert balance_of(2022, "payable:subsidies") == 0
     assert balance_of(2022, "bank") == 5_000_000 - 1_200_000
@@ -272,3 +274,10 @@ def test_an_approved_claim_is_batched_paid_and_recovered_with_its_ledger_movemen
     assert balance_of(2022, "bank") == 5_000_000 and balance_of(2022, "expense:subsidies") == 0
     assert selectors.approved_so_far(scheme.head.pk, 2022) == 0
     assert [e.action for e in claim.events.all()][-3:] == ["batched", "paid", "recovered"]
+
+
+def test_extension_codes_keep_their_lower_case_x(scheme, users):
+    claim = actions.create_claim(
+        scheme.head, stay_data(diagnosis_codes=[" a00.000X001 "]), actor=users["member"]
+    )
+    assert claim.diagnosis_codes == ["A00.000x001"]
