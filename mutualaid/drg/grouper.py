@@ -222,7 +222,6 @@ class Grouper:
         self.labelled = {code: f"{code} {name}" for code, name in names.items()}
         self.grey_diagnoses = frozenset(grey)
         self.invalid_principal = frozenset(c for k, c in rows.invalid if k == "diagnosis")
-        self.has_icd = bool(rows.icd)
 
         by_owner: dict[str, list[RuleListRow]] = defaultdict(list)
         for row in rows.rule_lists:
@@ -592,7 +591,19 @@ class Grouper:
         extra = f"，性别{_SEX_TEXT[mdc.sex]}" if mdc.sex else "，1 岁以下" if mdc.infant else ""
         return f"进入 {label}：主要诊断 {self._name(pdx)} 在其主诊表中{extra}"
 
-    def _group_in_mdc(self, mdc, entry, pdx, secondaries, dxs, pproc, procs, age_days, weight, reasons):
+    def _group_in_mdc(
+        self,
+        mdc: MdcRule,
+        entry: str,
+        pdx: str,
+        secondaries: list[str],
+        dxs: list[str],
+        pproc: str | None,
+        procs: list[str],
+        age_days: int | None,
+        weight: int | None,
+        reasons: list[str],
+    ) -> GroupResult | None:
         found: list[int] = []
         hit = mdc.by_pdx.get(pdx)
         if hit:
