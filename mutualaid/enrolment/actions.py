@@ -101,9 +101,9 @@ def record_village_decision(
 ) -> Village:
     """村民代表会议决议: whether the village joins, and the date of the resolution."""
     if joined and resolution_date is None:
-        raise invalid("resolutionDate", "决议参加时请填写村民代表会议决议日期", Code.REQUIRED)
+        raise invalid("resolution_date", "决议参加时请填写村民代表会议决议日期", Code.REQUIRED)
     if resolution_date and resolution_date > timezone.localdate():
-        raise invalid("resolutionDate", "决议日期晚于今天", Code.INVALID_DATE)
+        raise invalid("resolution_date", "决议日期晚于今天", Code.INVALID_DATE)
     village.joined, village.resolution_date = joined, resolution_date
     village.save(update_fields=["joined", "resolution_date"])
     record_event(
@@ -155,15 +155,15 @@ def add_member(
     name = (name or "").strip()
     if not name:
         raise invalid("name", "请填写姓名", Code.REQUIRED)
-    parsed = idnumbers.parse(id_number, field="idNumber")
+    parsed = idnumbers.parse(id_number, field="id_number")
     phone = normalise_mobile(phone, field="phone", code=Code.INVALID_PHONE.value) if phone else ""
     relation = _field(fields.relation, relation, "relation")
-    insurance_type = _field(fields.insurance, insurance_type, "insuranceType")
-    categories = _field(fields.hardship, "、".join(hardship_categories), "hardshipCategories")
-    registered_on = _field(fields.a_date, registered_on, "registeredOn", label="户籍登记日期")
+    insurance_type = _field(fields.insurance, insurance_type, "insurance_type")
+    categories = _field(fields.hardship, "、".join(hardship_categories), "hardship_categories")
+    registered_on = _field(fields.a_date, registered_on, "registered_on", label="户籍登记日期")
     encrypted, id_hash, masked = seal_id_number(parsed.value)
     if Member.objects.filter(id_hash=id_hash).exists():
-        raise invalid("idNumber", "该身份证号已在本镇登记", Code.DUPLICATE_ID_NUMBER)
+        raise invalid("id_number", "该身份证号已在本镇登记", Code.DUPLICATE_ID_NUMBER)
     phone_encrypted, phone_hash, phone_masked = seal_phone(phone)
     member = Member.objects.create(
         household=household,
@@ -213,11 +213,11 @@ def update_member(
         member.phone_encrypted, member.phone_hash, member.phone_masked = seal_phone(phone)
         changed += ["phone_encrypted", "phone_hash", "phone_masked"]
     if insurance_type is not None:
-        member.insurance_type = _field(fields.insurance, insurance_type, "insuranceType")
+        member.insurance_type = _field(fields.insurance, insurance_type, "insurance_type")
         changed.append("insurance_type")
     if hardship_categories is not None:
         member.hardship_categories = _field(
-            fields.hardship, "、".join(hardship_categories), "hardshipCategories"
+            fields.hardship, "、".join(hardship_categories), "hardship_categories"
         )
         changed.append("hardship_categories")
     if status is not None:
@@ -470,14 +470,14 @@ def record_contribution(
         raise invalid("method", f"收款方式“{method}”不正确", Code.INVALID_METHOD)
     receipt_number = (receipt_number or "").strip()
     if not receipt_number:
-        raise invalid("receiptNumber", "请填写收据号", Code.REQUIRED)
+        raise invalid("receipt_number", "请填写收据号", Code.REQUIRED)
     if len(receipt_number) > 64:
-        raise invalid("receiptNumber", "收据号不超过 64 个字符", Code.INVALID_CHOICE)
+        raise invalid("receipt_number", "收据号不超过 64 个字符", Code.INVALID_CHOICE)
     reference = (reference or "").strip()
     if method != PaymentMethod.CASH and not reference:
         raise invalid("reference", "银行转账或移动支付请填写流水号", Code.REQUIRED)
     if Contribution.objects.filter(receipt_number=receipt_number).exists():
-        raise invalid("receiptNumber", f"收据号 {receipt_number} 已使用", Code.DUPLICATE_RECEIPT)
+        raise invalid("receipt_number", f"收据号 {receipt_number} 已使用", Code.DUPLICATE_RECEIPT)
     amounts = _amounts(amounts_by_source, outstanding_by_source(enrolment))
     try:
         entry = post_contribution(
@@ -522,9 +522,9 @@ def reverse_contribution(contribution: Contribution, *, reason: str, actor) -> C
     if not reason:
         raise invalid("reason", "请填写冲销原因", Code.REQUIRED)
     if ContributionReversal.objects.filter(contribution=contribution).exists():
-        raise invalid("contributionId", "该笔收入已冲销", Code.ALREADY_REVERSED)
+        raise invalid("contribution_id", "该笔收入已冲销", Code.ALREADY_REVERSED)
     if contribution.journal_entry_id is None:
-        raise invalid("contributionId", "该笔收入没有记账凭证，无法冲销", Code.LEDGER)
+        raise invalid("contribution_id", "该笔收入没有记账凭证，无法冲销", Code.LEDGER)
     try:
         entry = reverse_entry(contribution.journal_entry_id, reason=reason[:200], actor=actor)
     except ValidationError as exc:
@@ -564,7 +564,7 @@ def submit_roster_import(
     finally:
         os.unlink(handle.name)
     if village_code and not Village.objects.filter(code=village_code).exists():
-        raise invalid("villageCode", f"村 {village_code} 不存在", Code.INVALID_VILLAGE_CODE)
+        raise invalid("village_code", f"村 {village_code} 不存在", Code.INVALID_VILLAGE_CODE)
     job = ImportJob(
         file_name=os.path.basename(file_name)[:200],
         file_format=file_format,
