@@ -5,8 +5,9 @@ Inputs (each kept in the design's note with where it came from):
 - **the fund available for the year**: carry-over + income of the scheme year (received, and receivables due in
   it) − subsidies already booked − the service fee by the policy (a share of the year's income, or an amount per
   participant) − a reserve the admin chooses (basis points of what is left, e.g. 1000 = 10%);
-- **paid participants by age band and sex**: members enrolled in the scheme year whose household's enrolment has
-  at least one contribution that is not reversed, with their age at the start of coverage;
+- **paid participants by age band and sex**: members enrolled in the scheme year whose household's enrolment is
+  paid in full (contributions not reversed cover what is due, as ``enrolment.participation`` counts them), with
+  their age at the start of coverage;
 - **expected subsidised stays per DRG group per 1,000 participants a year**: from the town's own claims of past
   years when the caller passes them (``observed_rates``; policies sits below claims and never imports it), else a
   county's or firm's uploaded table (``parse_rate_file``), else the reference tables in ``reference/`` (see its
@@ -217,16 +218,19 @@ def participants_from_ages(
 
 
 def read_paid_participants(scheme_year: int, as_of: date) -> Participants:
-    """Members enrolled in the scheme year whose enrolment has a contribution that is not reversed, by sex and age
-    on ``as_of`` (the start of coverage), in one query over the enrolment app's tables."""
+    """Members enrolled in the scheme year whose enrolment is paid in full (contributions not reversed cover what
+    is due), by sex and age on ``as_of`` (the start of coverage), in one query over the enrolment app's tables."""
     with connection.cursor() as cursor:
         cursor.execute(
             """
             WITH paid AS (
-                SELECT DISTINCT c.enrolment_id
-                  FROM enrolment_contribution c
+                SELECT e.id AS enrolment_id
+                  FROM enrolment_enrolment e
+                  JOIN enrolment_contribution c ON c.enrolment_id = e.id
                   LEFT JOIN enrolment_contributionreversal r ON r.contribution_id = c.id
-                 WHERE c.scheme_year = %s AND r.id IS NULL
+                 WHERE e.scheme_year = %s AND r.id IS NULL
+                 GROUP BY e.id, e.due_fen
+                HAVING SUM(c.amount_fen) >= e.due_fen
             )
             SELECT m.sex, date_part('year', age(%s::date, m.birth_date))::int, COUNT(*)
               FROM enrolment_enrolledmember em

@@ -20,7 +20,9 @@ def _code(error: ValidationError) -> str:
     return next(iter(error.error_dict.values()))[0].code
 
 
-def _enrol(village, number: int, people: list[tuple[str, date]], *, paid: bool, reversed_: bool = False):
+def _enrol(
+    village, number: int, people: list[tuple[str, date]], *, paid: bool, reversed_=False, partly=False
+):
     from mutualaid.enrolment.models import (
         Contribution,
         ContributionReversal,
@@ -52,13 +54,13 @@ def _enrol(village, number: int, people: list[tuple[str, date]], *, paid: bool, 
             registered_on=date(2000, 1, 1),
         )
         EnrolledMember.objects.create(enrolment=enrolment, member=member, scheme_year=2022, due_fen=45 * YUAN)
-    if paid or reversed_:
+    if paid or reversed_ or partly:
         contribution = Contribution.objects.create(
             enrolment=enrolment,
             scheme_year=2022,
             method="cash",
             receipt_number=f"R{number}",
-            amount_fen=enrolment.due_fen,
+            amount_fen=enrolment.due_fen // 2 if partly else enrolment.due_fen,
             received_on=date(2022, 10, 2),
         )
         if reversed_:
@@ -67,7 +69,7 @@ def _enrol(village, number: int, people: list[tuple[str, date]], *, paid: bool, 
 
 @pytest.fixture
 def town_data(xinsheng_policy):
-    """新胜镇 2022: 300 paid participants of mixed ages, one unpaid and one reversed household; 30,000 yuan of
+    """新胜镇 2022: 300 paid participants of mixed ages, an unpaid, a reversed and a partly paid household; 30,000 yuan of
     grants received and 5,000 yuan pledged."""
     from mutualaid.enrolment.models import Village
     from mutualaid.funds import actions as funds
@@ -79,6 +81,7 @@ def town_data(xinsheng_policy):
         _enrol(village, number, people, paid=True)
     _enrol(village, 900, [("M", date(1960, 1, 1))], paid=False)
     _enrol(village, 901, [("F", date(1960, 1, 1))], paid=False, reversed_=True)
+    _enrol(village, 902, [("F", date(1960, 1, 1)), ("M", date(1961, 1, 1))], paid=False, partly=True)
     funds.record_grant(
         2022,
         source="government_grant",
@@ -113,7 +116,7 @@ def test_fund_figures_match_the_ledger_summary(town_data):
 def test_paid_participants_by_age_band_and_sex(town_data):
     participants = inputs.read_paid_participants(2022, date(2022, 11, 1))
 
-    assert participants.total == 300  # the unpaid and the reversed households do not count
+    assert participants.total == 300  # the unpaid, the reversed and the partly paid households do not count
     by_band = {(band, sex): n for band, sex, n in participants.rows()}
     assert by_band[("75岁以上", "F")] + by_band[("75岁以上", "M")] == 60  # born 1940 → 82
     assert by_band[("5-14岁", "M")] + by_band[("5-14岁", "F")] == 60  # born 2015 → 7
@@ -236,3 +239,12 @@ def test_saving_a_design_amends_the_published_policy_and_notes_every_input(town_
     # a second design replaces the draft's table, no third version
     again = inputs.save_design_as_draft(inputs.prepare_design(2022, reserve_bp=2000), None)
     assert again.pk == draft.pk
+
+
+def test_paid_participants_are_the_members_participation_counts(town_data):
+    from mutualaid.enrolment.models import EnrolledMember
+    from mutualaid.enrolment.participation import counted_enrolments
+
+    terms = town_data.to_enrolment_terms()
+    counted = EnrolledMember.objects.filter(scheme_year=2022, enrolment__in=counted_enrolments(terms)).count()
+    assert inputs.read_paid_participants(2022, date(2022, 11, 1)).total == counted == 300
