@@ -64,7 +64,7 @@ SCENARIOS = (
         procedures=("43.9900",),
         drg="GB11",
         override=(12000, "费用清单中 6,000 元为目录外自费药品，按实际合规费用核定"),
-    ),  # fmt: skip
+    ),
     Scenario("in_batch", 16000, 9500, diagnoses=("I63.900",), drg="BR25"),
     Scenario("paid", 36000, 22000, diagnoses=("M17.900",), procedures=("81.5400",), drg="IC29"),
     Scenario(
@@ -74,7 +74,7 @@ SCENARIOS = (
         diagnoses=("K92.200",),
         drg="GS11",
         reject_reason="经核查住院票据系伪造，依方案追回补助并在全镇通报",
-    ),  # fmt: skip
+    ),
     Scenario(
         "rejected",
         5200,
@@ -82,7 +82,7 @@ SCENARIOS = (
         diagnoses=("J44.100",),
         drg="ET25",
         reject_reason="医保报销后个人支付 2800.00 元，未达到 3500.00 元起付条件",
-    ),  # fmt: skip
+    ),
     Scenario(
         "rejected",
         28000,
@@ -91,7 +91,7 @@ SCENARIOS = (
         drg="IC29",
         cause="work_injury",
         reject_reason="工伤住院，属不补助的情况，请向工伤保险申请",
-    ),  # fmt: skip
+    ),
     Scenario(
         "rejected",
         19000,
@@ -102,7 +102,7 @@ SCENARIOS = (
         designated=False,
         hospital="某民营医院",
         reject_reason="非当地医保部门认定的定点医院",
-    ),  # fmt: skip
+    ),
     Scenario("in_review", 23000, 13000, diagnoses=("C50.900",), procedures=("85.4100",), drg="JA19"),
     Scenario(
         "more_info",
@@ -111,7 +111,7 @@ SCENARIOS = (
         diagnoses=("E11.900",),
         drg="KS11",
         reject_reason="住院费用清单照片不清晰，请重新拍摄上传",
-    ),  # fmt: skip
+    ),
     Scenario("resubmitted", 14000, 8200, diagnoses=("I63.900",), drg="BR25"),
     Scenario("submitted", 26000, 15000, diagnoses=("C34.900",), procedures=("99.2500",), drg="RE13"),
     Scenario("draft", 12000, 7000, diagnoses=("J18.900",), drg="ES33"),

@@ -9,8 +9,7 @@ from mutualaid.claims_queue.models import QueueEntry
 from mutualaid.enrolment import demo as enrolment_demo
 from mutualaid.funds.ledger import balance_of
 from mutualaid.project.demo import town_demo_steps
-from tests.enrolment.conftest import XINSHENG_2022, in_town  # noqa: F401 - a fixture
-from tests.policies.conftest import drg_catalogue  # noqa: F401 - a fixture
+from tests.enrolment.conftest import XINSHENG_2022
 
 
 def test_demo_step_is_registered():
