@@ -29,13 +29,14 @@ from mutualaid.policies.choices import (
     UnlistedDrgRule,
 )
 from mutualaid.policies.terms import (
+    EnrolmentTerms,
     FundingShare,
     FundingSource,
     HardshipCategory,
     SpecialGroupRule,
     SpecialGroupTreatment,
 )
-from mutualaid.policies.values import PolicyValues, SubsidyRow, Threshold
+from mutualaid.policies.values import PolicyValues, SubsidyRow, Threshold, enrolment_terms_of
 
 YUAN = 100
 
@@ -68,6 +69,10 @@ class Preset:
     def for_year(self, year: int) -> PolicyValues:
         """The preset's values for scheme year ``year``, every date moved to it by the document's rule."""
         return replace(self.values, scheme_year=year, **self.dates_for(year))  # type: ignore[type-var]
+
+    def enrolment_terms(self, year: int | None = None) -> EnrolmentTerms:
+        """What enrolment reads of this preset for ``year`` (default the document's own), before it is published."""
+        return enrolment_terms_of(self.for_year(year or self.values.scheme_year), version=0)
 
     def next_year_to_open(self, today: date) -> int:
         """The first scheme year whose enrolment window has not closed by ``today`` (open now or next to open)."""

@@ -15,7 +15,7 @@ from django.db import models
 from mutualaid.policies.choices import PolicyStatus
 from mutualaid.policies.parameters import PARAMETERS, model_fields
 from mutualaid.policies.terms import EnrolmentTerms, FundingShare, SpecialGroupRule
-from mutualaid.policies.values import PolicyValues, SubsidyRow, Threshold
+from mutualaid.policies.values import PolicyValues, SubsidyRow, Threshold, enrolment_terms_of
 
 
 def _plain(value):
@@ -186,26 +186,7 @@ class PolicyVersion(models.Model):
 
     def to_enrolment_terms(self) -> EnrolmentTerms:
         """The contract enrolment reads; only a publishable version (every date set) has terms."""
-        snapshot, opens, closes = self.register_snapshot_date, self.enrolment_opens, self.enrolment_closes
-        start, end = self.coverage_start, self.coverage_end
-        if snapshot is None or opens is None or closes is None or start is None or end is None:
-            raise ValueError(f"政策版本 {self.pk} 缺少日期，不能作为参加条件")
-        return EnrolmentTerms(
-            policy_id=self.pk,
-            version=self.version,
-            scheme_year=self.scheme_year.year,
-            fee_per_person_fen=self.fee_per_person_fen or 0,
-            funding_shares=self.funding_share_values(),
-            special_groups=self.special_group_values(),
-            register_snapshot_date=snapshot,
-            enrolment_opens=opens,
-            enrolment_closes=closes,
-            coverage_start=start,
-            coverage_end=end,
-            target_village_share_bp=self.target_village_share_bp,
-            target_household_share_bp=self.target_household_share_bp,
-            target_person_share_bp=self.target_person_share_bp,
-        )
+        return enrolment_terms_of(self.to_values(with_subsidy_table=False), policy_id=self.pk)
 
 
 class SubsidyEntryQuerySet(models.QuerySet):

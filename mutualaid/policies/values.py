@@ -20,7 +20,7 @@ from mutualaid.policies.choices import (
     UnlistedDrgRule,
 )
 from mutualaid.policies.parameters import AMENDMENT, LIST_FIELDS, PARAMETERS
-from mutualaid.policies.terms import FundingShare, SpecialGroupRule
+from mutualaid.policies.terms import EnrolmentTerms, FundingShare, SpecialGroupRule
 
 __all__ = [
     "LIST_FIELDS",
@@ -35,6 +35,7 @@ __all__ = [
     "Threshold",
     "ThresholdBasis",
     "UnlistedDrgRule",
+    "enrolment_terms_of",
 ]
 
 # Shown wherever a value was not given by the town's document but filled in by a preset or a default.
@@ -98,3 +99,31 @@ else:
 
 # The scalar parameters an update may set, with their kind (kept for callers of the old table).
 SCALAR_FIELDS: dict[str, str] = {p.name: p.kind.value for p in (*PARAMETERS, *AMENDMENT)}
+
+
+def enrolment_terms_of(
+    values: PolicyValues, *, policy_id: int | None = None, version: int | None = None
+) -> EnrolmentTerms:
+    """What enrolment reads of a policy (or a preset's values); only values with every date have terms."""
+    snapshot, opens, closes = values.register_snapshot_date, values.enrolment_opens, values.enrolment_closes
+    start, end = values.coverage_start, values.coverage_end
+    if snapshot is None or opens is None or closes is None or start is None or end is None:
+        raise ValueError(
+            f"{values.scheme_year}互助年度政策{f' {policy_id}' if policy_id else ''}缺少日期，不能作为参加条件"
+        )
+    return EnrolmentTerms(
+        policy_id=policy_id,
+        version=values.version if version is None else version,
+        scheme_year=values.scheme_year,
+        fee_per_person_fen=values.fee_per_person_fen or 0,
+        funding_shares=values.funding_shares,
+        special_groups=values.special_groups,
+        register_snapshot_date=snapshot,
+        enrolment_opens=opens,
+        enrolment_closes=closes,
+        coverage_start=start,
+        coverage_end=end,
+        target_village_share_bp=values.target_village_share_bp,
+        target_household_share_bp=values.target_household_share_bp,
+        target_person_share_bp=values.target_person_share_bp,
+    )

@@ -46,6 +46,14 @@ def test_the_2022_only_opening_day_is_kept_for_2022_only():
     assert XINSHENG_2022.for_year(2023).enrolment_opens == date(2023, 9, 15)
 
 
+def test_a_presets_enrolment_terms_for_a_year_before_it_is_published():
+    terms = XINSHENG_2022.enrolment_terms(2027)
+
+    assert (terms.scheme_year, terms.policy_id, terms.fee_per_person_fen) == (2027, None, 4500)
+    assert (terms.enrolment_opens, terms.coverage_end) == (date(2027, 9, 15), date(2028, 10, 31))
+    assert XINSHENG_2022.enrolment_terms().enrolment_opens == date(2022, 9, 29)
+
+
 def test_the_haian_dates_recur_each_year():
     values = HAIAN_2022.for_year(2027)
 
