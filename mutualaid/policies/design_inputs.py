@@ -483,7 +483,7 @@ def city_weights(city: str, year: int | None, version_code: str) -> Weights:
         WeightSource.CITY,
         tuple(r[0] for r in rows),
         tuple(r[1][:128] for r in rows),
-        tuple(float(r[2]) for r in rows),
+        tuple(float(r[2] or 0) for r in rows),
         f"{table.city}{table.year} DRG 相对权重（{len(rows)} 个病组）",
     )
 

@@ -23,6 +23,7 @@ USAGE = """用法：mutualaid <命令> [参数]
   icd import [DIR]      导入 ICD-10 / ICD-9-CM-3 医保版 2.0 编码与灰码（默认 ../shared/data/icd）
   roster import --town CODE FILE  导入村花名册（.csv/.xlsx，显示进度）；roster template OUT 导出模板
   policies preset KEY --town CODE [--year Y] [--publish]  套用互助政策预设（xinsheng-2022、haian-2022、xinsheng、haian；auto 按乡镇所在地区；默认下一个交费年度）
+  policies design --town CODE --year Y [--save]  一键设计补助定额并做偿付能力模拟（显示进度）；policies simulate --town CODE --year Y  模拟某版本补助表
   funds balance CODE YEAR  打印某镇某互助年度的资金余额与试算平衡表（--before-closing 结账前口径）
   manage ...            其他 Django 管理命令（如 manage createsuperuser）
 

@@ -23,7 +23,9 @@ def _code(error: ValidationError) -> str:
     return next(iter(error.error_dict.values()))[0].code
 
 
-@pytest.mark.parametrize("participants,target_yuan", [(40_000, 1_500_000), (18_600, 680_000), (3_000, 90_000)])
+@pytest.mark.parametrize(
+    "participants,target_yuan", [(40_000, 1_500_000), (18_600, 680_000), (3_000, 90_000)]
+)
 def test_expected_spend_equals_target_within_one_yuan_per_thousand(participants, target_yuan):
     codes, weights, per_1000 = _groups()
     stays = per_1000 * participants / 1000

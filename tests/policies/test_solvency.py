@@ -112,7 +112,15 @@ def test_the_yearly_cap_binds_in_the_simulation_when_stays_are_frequent():
 def test_progress_is_reported_up_to_all_runs():
     amounts, per_person = _table()
     seen = []
-    simulate(amounts, per_person, PARTICIPANTS, 1, LIMITS, runs=1_000, progress=lambda done, total: seen.append(done))
+    simulate(
+        amounts,
+        per_person,
+        PARTICIPANTS,
+        1,
+        LIMITS,
+        runs=1_000,
+        progress=lambda done, total: seen.append(done),
+    )
     assert seen[-1] == 1_000 and seen == sorted(seen)
 
 
