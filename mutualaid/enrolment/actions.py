@@ -68,7 +68,7 @@ def read_personal_data(members: Sequence[Member], actor, fields_read: Iterable[s
     """Unmasked ID and phone numbers of ``members`` (the caller has checked READ_PERSONAL_DATA): one audit event
     for the read, naming the members' ids and the fields, never the values."""
     # Charged to the actor's budget and audited before anything is decrypted (refused over budget).
-    record_personal_data_read(actor, "enrolment.personal_data.read", members, fields_read)
+    record_personal_data_read(actor, "enrolment.personal_data.read", members, sorted(set(fields_read)))
     return {
         m.pk: {
             "id_number": crypto.decrypt(m.id_number_encrypted),

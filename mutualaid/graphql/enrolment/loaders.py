@@ -47,7 +47,7 @@ def enrolled_loader(info, scheme_year: int):
 
 
 def members_by_household_loader(info):
-    def load(household_ids):
+    def load(household_ids: list[int]) -> list[list[Member]]:
         rows: dict[int, list] = {pk: [] for pk in household_ids}
         for member in Member.objects.filter(household_id__in=household_ids).select_related(
             "household__village"

@@ -196,7 +196,7 @@ class HouseholdType(DjangoObjectType):
 def received_loader(info):
     """What was received for enrolments, keyed by (enrolment, view): view "total", "by_source" or "paid_in_full"."""
 
-    def load(keys):
+    def load(keys: list[tuple[Enrolment, str]]) -> list:
         ids = list({enrolment.pk for enrolment, _ in keys})
         totals: dict[int, dict[str, int]] = {pk: {} for pk in ids}
         rows = Contribution.objects.filter(enrolment_id__in=ids, reversal__isnull=True).values_list(
@@ -205,7 +205,7 @@ def received_loader(info):
         for enrolment_id, amounts in rows:
             for source, fen in amounts.items():
                 totals[enrolment_id][source] = totals[enrolment_id].get(source, 0) + fen
-        result = []
+        result: list[object] = []
         for enrolment, view in keys:
             received = totals[enrolment.pk]
             if view == "total":
