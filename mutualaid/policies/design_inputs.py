@@ -331,6 +331,39 @@ def observed_rates(counts: Mapping[str, int | float], person_years: float, *, ye
     return RateTable(RateSource.OBSERVED, rates, note=f"本镇往年理赔{years}：{person_years:,.0f} 人年")
 
 
+SUBSIDISED_CLAIM_STATES = ("approved", "in_batch", "paid")
+
+
+def read_observed_claims(scheme_year: int) -> RateTable | None:
+    """The town's own subsidised stays of the scheme years before ``scheme_year`` per DRG, over the paid
+    participants of those years; None when there are none. Read by SQL from the claims app's table when it exists
+    (claims sits above policies and is not imported here)."""
+    if "claims_claim" not in connection.introspection.table_names():
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT scheme_year, drg_code, COUNT(*)
+              FROM claims_claim
+             WHERE scheme_year < %s AND drg_code <> '' AND state = ANY(%s)
+             GROUP BY 1, 2
+            """,
+            [scheme_year, list(SUBSIDISED_CLAIM_STATES)],
+        )
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    years = sorted({year for year, _, _ in rows})
+    person_years = sum(read_paid_participants(year, date(year, 11, 1)).total for year in years)
+    if person_years <= 0:
+        return None
+    counts: dict[str, int] = {}
+    for _, code, count in rows:
+        counts[code] = counts.get(code, 0) + int(count)
+    label = "、".join(str(year) for year in years)
+    return observed_rates(counts, person_years, years=f"（{label}互助年度）")
+
+
 RATE_CODE_HEADERS = {"drg编码", "drg代码", "病组编码", "drg", "drg_code", "code"}
 RATE_HEADERS = {
     "每千人住院次数",
@@ -610,7 +643,7 @@ def prepare_design(
     )
     available = fund_available(figures, service_fee_fen=fee, reserve_bp=reserve_bp)
     version_code = policy.drg_catalogue_version or "chs-drg-1.1"
-    rates = rates or reference_rates(participants, version_code)
+    rates = rates or read_observed_claims(scheme_year) or reference_rates(participants, version_code)
     if weight_source == WeightSource.CITY:
         weights = city_weights(city, city_year, version_code)
     elif weight_source == WeightSource.CURRENT:
@@ -720,7 +753,11 @@ def simulate_policy(
         participants.total,
     )
     available = fund_available(figures, service_fee_fen=fee, reserve_bp=reserve_bp)
-    rates = rates or reference_rates(participants, policy.drg_catalogue_version or "chs-drg-1.1")
+    rates = (
+        rates
+        or read_observed_claims(scheme_year)
+        or reference_rates(participants, policy.drg_catalogue_version or "chs-drg-1.1")
+    )
     weights = current_table_weights(policy)
     spread = spread_rates(weights, rates)
     n = participants.total

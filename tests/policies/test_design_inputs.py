@@ -21,7 +21,14 @@ def _code(error: ValidationError) -> str:
 
 
 def _enrol(
-    village, number: int, people: list[tuple[str, date]], *, paid: bool, reversed_=False, partly=False
+    village,
+    number: int,
+    people: list[tuple[str, date]],
+    *,
+    paid: bool,
+    reversed_=False,
+    partly=False,
+    year=2022,
 ):
     from mutualaid.enrolment.models import (
         Contribution,
@@ -32,10 +39,10 @@ def _enrol(
         Member,
     )
 
-    household = Household.objects.create(number=f"H{number:05d}", village=village)
+    household = Household.objects.create(number=f"H{year}-{number:05d}", village=village)
     enrolment = Enrolment.objects.create(
         household=household,
-        scheme_year=2022,
+        scheme_year=year,
         member_count=len(people),
         due_fen=45 * YUAN * len(people),
         enrolled_at=datetime(2022, 10, 1, tzinfo=UTC),
@@ -45,7 +52,7 @@ def _enrol(
             household=household,
             name="测试",
             id_number_encrypted="x",
-            id_hash=f"h{number}-{index}",
+            id_hash=f"h{year}-{number}-{index}",
             id_masked="5001**********0000",
             sex=sex,
             birth_date=birth,
@@ -53,15 +60,15 @@ def _enrol(
             insurance_type="resident",
             registered_on=date(2000, 1, 1),
         )
-        EnrolledMember.objects.create(enrolment=enrolment, member=member, scheme_year=2022, due_fen=45 * YUAN)
+        EnrolledMember.objects.create(enrolment=enrolment, member=member, scheme_year=year, due_fen=45 * YUAN)
     if paid or reversed_ or partly:
         contribution = Contribution.objects.create(
             enrolment=enrolment,
-            scheme_year=2022,
+            scheme_year=year,
             method="cash",
-            receipt_number=f"R{number}",
+            receipt_number=f"R{year}-{number}",
             amount_fen=enrolment.due_fen // 2 if partly else enrolment.due_fen,
-            received_on=date(2022, 10, 2),
+            received_on=date(year, 10, 2),
         )
         if reversed_:
             ContributionReversal.objects.create(contribution=contribution, reason="录入错误")
@@ -248,3 +255,46 @@ def test_paid_participants_are_the_members_participation_counts(town_data):
     terms = town_data.to_enrolment_terms()
     counted = EnrolledMember.objects.filter(scheme_year=2022, enrolment__in=counted_enrolments(terms)).count()
     assert inputs.read_paid_participants(2022, date(2022, 11, 1)).total == counted == 300
+
+
+def test_the_towns_own_past_claims_are_the_rates_when_it_has_them(town_data):
+    from mutualaid.claims.models import Claim
+    from mutualaid.enrolment.models import Member, Village
+
+    village = Village.objects.get(code="500152116201")
+    for number in range(50):  # 2021: 100 paid participants
+        _enrol(village, number, [("M", date(1960, 1, 1)), ("F", date(1962, 1, 1))], paid=True, year=2021)
+    member = Member.objects.filter(enrolments__scheme_year=2021).first()
+
+    def claim(drg_code, state):
+        Claim.objects.create(
+            member=member,
+            village_code=village.code,
+            household_id=member.household_id,
+            scheme_year=2021,
+            state=state,
+            hospital_name="潼南区人民医院",
+            hospital_level="secondary",
+            hospital_designated=True,
+            admission_date=date(2022, 3, 1),
+            discharge_date=date(2022, 3, 5),
+            cause="illness",
+            insurance_type="resident",
+            total_cost_fen=20_000_00,
+            insurance_paid_fen=12_000_00,
+            out_of_pocket_fen=8_000_00,
+            drg_code=drg_code,
+            bank_card_encrypted="x",
+            bank_card_masked="6222****0000",
+        )
+
+    for state in ("approved", "paid", "in_batch", "rejected", "recovered"):
+        claim("ES31", state)
+    claim("FM19", "paid")
+
+    observed = inputs.read_observed_claims(2022)
+
+    assert observed is not None and observed.source == inputs.RateSource.OBSERVED
+    assert observed.rates == {"ES31": 30.0, "FM19": 10.0}  # per 1,000 of 2021's 100 paid participants
+    assert inputs.prepare_design(2022).rates.source == inputs.RateSource.OBSERVED
+    assert inputs.read_observed_claims(2021) is None
