@@ -91,3 +91,48 @@ def test_other_roles_keep_the_usual_refusal(dagong):
     assert [(e["code"], e["message"]) for e in payload["errors"]] == [("PERMISSION_DENIED", "无权执行此操作")]
     anonymous = graphql(None, GRANT, town=dagong)["data"]["fundRecordGrant"]
     assert [e["message"] for e in anonymous["errors"]] == ["请先登录"]
+
+
+@pytest.mark.parametrize(
+    ("mutation", "expected"),
+    [
+        (
+            """fundRecordAdvance(schemeYear: 2022, receivedOn: "2022-06-30")""",
+            ("townAmount", "REQUIRED"),
+        ),
+        (
+            """fundRecordUnderwriting(schemeYear: 2022, receivedOn: "2022-06-30", amountsBySource: [
+               {source: TOWN_FINANCE, amount: "1"}, {source: TOWN_FINANCE, amount: "2"}])""",
+            ("amountsBySource", "INVALID_SOURCE"),
+        ),
+        (
+            """fundRecordUnderwriting(schemeYear: 2022, receivedOn: "2022-06-30", amountsBySource: [
+               {source: TOWN_FINANCE, amount: "1.234"}])""",
+            ("amountsBySource", "INVALID_AMOUNT"),
+        ),
+        (
+            """fundRecordDonation(schemeYear: 2022, source: DONOR, amount: "1", donorName: " ",
+               receiptNumber: "R1", receivedOn: "2022-08-01")""",
+            ("donorName", "REQUIRED"),
+        ),
+        (
+            """fundRecordServiceFee(schemeYear: 2022, amount: "abc", payee: " ", incurredOn: "2023-01-05")""",
+            ("payee", "REQUIRED"),
+        ),
+        (
+            """fundRepayAdvance(schemeYear: 2022, townAmount: "-1", paidOn: "2023-01-05")""",
+            ("townAmount", "INVALID_AMOUNT"),
+        ),
+        (
+            """fundRecordInterest(schemeYear: 1999, amount: "1", receivedOn: "2022-01-05")""",
+            ("schemeYear", "INVALID_YEAR"),
+        ),
+    ],
+)
+def test_error_fields_are_the_api_names_as_before(dagong, mutation, expected):
+    finance = make_user(Role.TOWN_FINANCE, town=dagong)
+    name = mutation.split("(", 1)[0]
+    result = graphql(
+        finance, f"mutation {{ {mutation} {{ entry {{ id }} errors {{ field code }} }} }}", town=dagong
+    )
+    assert [(e["field"], e["code"]) for e in result["data"][name]["errors"]] == [expected]
