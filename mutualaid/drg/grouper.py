@@ -219,7 +219,6 @@ class Grouper:
             if is_grey and kind == "diagnosis":
                 grey.add(code)
         self.names = names
-        self.labelled = {code: f"{code} {name}" for code, name in names.items()}
         self.grey_diagnoses = frozenset(grey)
         self.invalid_principal = frozenset(c for k, c in rows.invalid if k == "diagnosis")
 
@@ -418,7 +417,8 @@ class Grouper:
     # --- grouping ------------------------------------------------------------------------------------------
 
     def _name(self, code: str) -> str:
-        return self.labelled.get(code, code)
+        name = self.names.get(code)
+        return f"{code} {name}" if name else code
 
     def _refuse(self, status: Code, reasons: list[str], field_name: str | None, message: str) -> GroupResult:
         reasons.append(message)
