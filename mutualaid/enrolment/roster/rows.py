@@ -9,7 +9,8 @@ from operator import itemgetter
 
 from mutualaid.enrolment import fields
 from mutualaid.enrolment.roster.formats import text_of as _text
-from mutualaid.enrolment.roster.writer import SealedRow, compared_text
+from mutualaid.enrolment.roster.writer import SealedRow
+from mutualaid.enrolment.roster.writer import compared_text as _compared_text
 from mutualaid.platform import crypto, idnumbers
 from mutualaid.platform.crypto import mask_phone
 
@@ -164,6 +165,7 @@ def _sealed_values(rows: list[RowData]) -> list[tuple]:
     """``seal_batch`` as plain tuples, the form the reader process sends (they pickle at twice the speed)."""
     id_tokens = crypto.encrypt_many([r.id_number for r in rows])
     phone_tokens = iter(crypto.encrypt_many([r.phone for r in rows if r.phone]))
+    compared_text = _compared_text  # a local in the loop below
     dates: dict[date, str] = {}  # register dates repeat down a roster
     sealed = []
     for row, id_token in zip(rows, id_tokens, strict=True):
