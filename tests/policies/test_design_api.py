@@ -140,3 +140,12 @@ def test_other_towns_admins_cannot_read_a_design(town_data, xinsheng, dagong):  
     data = graphql(other, DESIGN, {"input": {"schemeYear": 2022}}, town=xinsheng)
     assert data["data"] is None or data["data"]["schemeDesign"] is None
     assert data["errors"]
+
+
+def test_the_county_bureau_sees_a_towns_solvency(town_data, xinsheng):  # noqa: F811
+    from mutualaid.platform.regions.models import County
+
+    county = make_user(Role.COUNTY_BUREAU, county=County.objects.get(code="500152"))
+    data = graphql(county, SIMULATE, {"policyId": _gid(town_data)}, town=xinsheng)
+    result = data["data"]["solvencySimulation"]
+    assert result["errors"] == [] and 0 <= result["simulation"]["runDryProbability"] <= 1

@@ -298,3 +298,14 @@ def test_the_towns_own_past_claims_are_the_rates_when_it_has_them(town_data):
     assert observed.rates == {"ES31": 30.0, "FM19": 10.0}  # per 1,000 of 2021's 100 paid participants
     assert inputs.prepare_design(2022).rates.source == inputs.RateSource.OBSERVED
     assert inputs.read_observed_claims(2021) is None
+
+
+def test_the_demo_step_designs_xinsheng_once_and_keeps_it_as_a_draft(town_data, xinsheng):
+    from mutualaid.policies.models import PolicyVersion
+
+    inputs.demo_scheme_design(xinsheng)
+    inputs.demo_scheme_design(xinsheng)
+
+    versions = list(PolicyVersion.objects.order_by("version").values_list("version", "status"))
+    assert versions == [(1, PolicyStatus.PUBLISHED), (2, PolicyStatus.DRAFT)]
+    assert AuditEvent.objects.filter(action="policy.scheme_design").count() == 2
