@@ -187,10 +187,12 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # valid. MUTUALAID_HEARTBEAT_SECONDS adds an idempotent heartbeat (the fault runs count its runs per slot).
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
 if _env("MUTUALAID_HEARTBEAT_SECONDS"):
+    _heartbeat = float(_env("MUTUALAID_HEARTBEAT_SECONDS") or 60)
     CELERY_BEAT_SCHEDULE["heartbeat"] = {
         "task": "project.heartbeat",
-        "schedule": float(_env("MUTUALAID_HEARTBEAT_SECONDS") or 60),
-        "kwargs": {"period": float(_env("MUTUALAID_HEARTBEAT_SECONDS") or 60)},
+        "schedule": _heartbeat,
+        "kwargs": {"period": _heartbeat},
+        "options": {"expires": _heartbeat},  # a tick missed while no worker ran is not run late
     }
 
 # --- external services behind interfaces ------------------------------------------------------------------------

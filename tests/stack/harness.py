@@ -254,7 +254,8 @@ def publish_policy(admin: Client, code: str) -> int:
 
 
 def roster_csv(village: str, households: int, size: int = 3, seed: int = 0) -> bytes:
-    """A valid roster: ``households`` households of ``size`` people in ``village``."""
+    """A valid roster: ``households`` households of ``size`` people in ``village``. Rosters of different seeds
+    (0 to 25) share no ID number; the same seed twice is the same people (a re-import, or a move)."""
     from mutualaid.platform import idnumbers
 
     out = io.StringIO()
@@ -263,7 +264,7 @@ def roster_csv(village: str, households: int, size: int = 3, seed: int = 0) -> b
     area = village[:6]
     for h in range(households):
         for m in range(size):
-            n = seed * 1_000_000 + h * size + m
+            n = seed * 100_000 + h * size + m  # ID numbers unique across seeds (up to 33,333 households each)
             born = date(1950, 1, 1) + timedelta(days=(n // 1000) * 7 + n % 5)  # (birth date, sequence) unique
             writer.writerow(
                 [f"H{village[-3:]}{h:05d}", village, f"村民{n}", idnumbers.make(area, born, n % 1000),
