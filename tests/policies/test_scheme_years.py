@@ -199,3 +199,18 @@ def test_the_cli_applies_a_preset_to_the_asked_year(towns, drg_catalogue, capsys
         assert PolicyVersion.objects.get().scheme_year.year == 2027
     finally:
         connection.set_schema_to_public()
+
+
+def test_the_preset_list_says_which_document_is_the_towns_and_its_coming_year(xinsheng):
+    from mutualaid.policies.selectors import today
+
+    admin = make_user(Role.TOWN_ADMIN, town=xinsheng)
+
+    data = graphql(
+        admin, "{ policyPresets { key family schemeYear nextSchemeYear forThisTown } }", town=xinsheng
+    )
+
+    presets = {p["key"]: p for p in data["data"]["policyPresets"]}
+    assert presets["xinsheng-2022"]["forThisTown"] and not presets["haian-2022"]["forThisTown"]
+    assert presets["xinsheng-2022"]["family"] == "xinsheng" and presets["xinsheng-2022"]["schemeYear"] == 2022
+    assert presets["xinsheng-2022"]["nextSchemeYear"] == XINSHENG_2022.next_year_to_open(today())

@@ -31,7 +31,7 @@ from mutualaid.graphql.policies.types import (
 from mutualaid.policies import selectors
 from mutualaid.policies import subsidy_table as tables
 from mutualaid.policies.choices import UnlistedDrgRule
-from mutualaid.policies.documents import PRESETS
+from mutualaid.policies.documents import AUTO, PRESETS, resolve
 from mutualaid.policies.models import PolicyVersion, SchemeYear
 from mutualaid.policies.permissions import READ_POLICY
 
@@ -190,8 +190,17 @@ class PolicyQueries(graphene.ObjectType):
 
     @permission_required(READ_POLICY)
     def resolve_policy_presets(root, info):
+        today, own = selectors.today(), resolve(AUTO, info.context.tenant.code)
         return [
-            PolicyPreset(key=p.key, title=p.title, document=p.document, scheme_year=p.values.scheme_year)
+            PolicyPreset(
+                key=p.key,
+                title=p.title,
+                document=p.document,
+                scheme_year=p.values.scheme_year,
+                family=p.family,
+                next_scheme_year=p.next_year_to_open(today),
+                for_this_town=own is not None and own.preset is p,
+            )
             for p in PRESETS.values()
         ]
 

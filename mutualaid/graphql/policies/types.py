@@ -291,4 +291,11 @@ class PolicyPreset(graphene.ObjectType):
     key = graphene.String(required=True)
     title = graphene.String(required=True)
     document = graphene.String(required=True)
-    scheme_year = graphene.Int(required=True)
+    scheme_year = graphene.Int(required=True, description="文件所属年度（带年份的预设键默认套用此年度）")
+    family = graphene.String(
+        required=True, description="文件（如 xinsheng、haian）；按文件套用时默认为下一个开始交费的年度"
+    )
+    next_scheme_year = graphene.Int(required=True, description="下一个开始交费（或正在交费）的互助年度")
+    for_this_town = graphene.Boolean(
+        required=True, description="是否本镇所在地区的文件（key 为 auto 时套用）"
+    )
