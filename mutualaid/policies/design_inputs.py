@@ -45,7 +45,7 @@ from mutualaid.policies import actions
 from mutualaid.policies.choices import PolicyStatus, ServiceFeeKind, UnlistedDrgRule
 from mutualaid.policies.design import Design, DesignErrorCode, DesignLine, Limits, design_error, design_table
 from mutualaid.policies.models import PolicyVersion
-from mutualaid.policies.solvency import DEFAULT_RUNS, DEFAULT_SEED, SolvencyResult, simulate
+from mutualaid.policies.solvency import DEFAULT_RUNS, DEFAULT_SEED, SolvencyResult, paid_amounts, simulate
 from mutualaid.policies.values import SubsidyRow
 
 REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
@@ -612,20 +612,24 @@ class DesignOutcome:
         return amounts, rates
 
 
-def prepare_design(
-    scheme_year: int,
-    *,
-    reserve_bp: int = 1000,
-    weight_source: str = WeightSource.CURRENT,
-    city: str = "",
-    city_year: int | None = None,
-    rates: RateTable | None = None,
-    participants: Participants | None = None,
-    fund: FundFigures | None = None,
-) -> DesignOutcome:
-    """Read the inputs from the town's data (unless given) and design the table; nothing is written."""
-    check_reserve(reserve_bp)
-    policy = design_policy(scheme_year)
+@dataclass(frozen=True)
+class TownInputs:
+    limits: Limits
+    participants: Participants
+    available: FundAvailable
+    rates: RateTable
+
+
+def _town_inputs(
+    policy: PolicyVersion,
+    reserve_bp: int,
+    participants: Participants | None,
+    fund: FundFigures | None,
+    rates: RateTable | None,
+) -> TownInputs:
+    """The policy's limits, the paid participants, the fund available and the rates (the caller's, else the town's
+    own past claims, else the reference tables), each read from the town's data unless given."""
+    scheme_year = policy.scheme_year.year
     limits = policy_limits(policy)
     as_of = policy.coverage_start or date(scheme_year, 11, 1)
     participants = participants or read_paid_participants(scheme_year, as_of)
@@ -642,8 +646,32 @@ def prepare_design(
         participants.total,
     )
     available = fund_available(figures, service_fee_fen=fee, reserve_bp=reserve_bp)
+    rates = (
+        rates
+        or read_observed_claims(scheme_year)
+        or reference_rates(participants, policy.drg_catalogue_version or "chs-drg-1.1")
+    )
+    return TownInputs(limits, participants, available, rates)
+
+
+def prepare_design(
+    scheme_year: int,
+    *,
+    reserve_bp: int = 1000,
+    weight_source: str = WeightSource.CURRENT,
+    city: str = "",
+    city_year: int | None = None,
+    rates: RateTable | None = None,
+    participants: Participants | None = None,
+    fund: FundFigures | None = None,
+) -> DesignOutcome:
+    """Read the inputs from the town's data (unless given) and design the table; nothing is written."""
+    check_reserve(reserve_bp)
+    policy = design_policy(scheme_year)
+    town = _town_inputs(policy, reserve_bp, participants, fund, rates)
+    limits, participants, available, rates = town.limits, town.participants, town.available, town.rates
+    figures, fee = available.figures, available.service_fee_fen
     version_code = policy.drg_catalogue_version or "chs-drg-1.1"
-    rates = rates or read_observed_claims(scheme_year) or reference_rates(participants, version_code)
     if weight_source == WeightSource.CITY:
         weights = city_weights(city, city_year, version_code)
     elif weight_source == WeightSource.CURRENT:
@@ -737,35 +765,18 @@ def simulate_policy(
 ) -> tuple[DesignOutcome, SolvencyResult]:
     """A policy's own table (designed or hand-made) simulated against the town's fund and participants."""
     scheme_year = policy.scheme_year.year
-    limits = policy_limits(policy)
-    as_of = policy.coverage_start or date(scheme_year, 11, 1)
-    participants = participants or read_paid_participants(scheme_year, as_of)
-    if participants.total <= 0:
-        raise design_error(
-            "participants", DesignErrorCode.NO_PARTICIPANTS, f"{scheme_year}互助年度没有已缴费的参加人员"
-        )
-    figures = fund or read_fund_figures(scheme_year)
-    fee = service_fee_fen(
-        policy.service_fee_kind,
-        policy.service_fee_bp,
-        policy.service_fee_per_person_fen,
-        figures.income_fen,
-        participants.total,
-    )
-    available = fund_available(figures, service_fee_fen=fee, reserve_bp=reserve_bp)
-    rates = (
-        rates
-        or read_observed_claims(scheme_year)
-        or reference_rates(participants, policy.drg_catalogue_version or "chs-drg-1.1")
-    )
+    check_reserve(reserve_bp)
+    town = _town_inputs(policy, reserve_bp, participants, fund, rates)
+    limits, participants, available, rates = town.limits, town.participants, town.available, town.rates
     weights = current_table_weights(policy)
     spread = spread_rates(weights, rates)
     n = participants.total
     unlisted = unlisted_amount_fen(policy)
+    paid = paid_amounts(np.array(weights.weights, dtype=np.int64), limits)  # what adjudication pays a stay
     lines = tuple(
-        _line(code, name, amount, stays)
+        DesignLine(code, name, float(amount), float(stays), int(amount))
         for code, name, amount, stays in zip(
-            weights.codes, weights.names, weights.weights, spread.per_1000 * n / 1000, strict=True
+            weights.codes, weights.names, paid, spread.per_1000 * n / 1000, strict=True
         )
     )
     expected = (
@@ -787,10 +798,6 @@ def simulate_policy(
         scheme_year, policy, available, participants, rates, weights, limits, unlisted, spread, design
     )
     return outcome, simulate_outcome(outcome, runs=runs, seed=seed, progress=progress)
-
-
-def _line(code, name, amount, stays) -> DesignLine:
-    return DesignLine(code, name, float(amount), float(stays), int(amount))
 
 
 # --- saving ------------------------------------------------------------------------------------------------------------------
