@@ -363,8 +363,9 @@ def _copy_table(source: PolicyVersion, draft: PolicyVersion) -> None:
 def copy_to_year(source: PolicyVersion, scheme_year: int, actor) -> PolicyVersion:
     """Start another scheme year (e.g. 2023) as a draft copy of a published version (复制上一年度政策).
 
-    Every parameter and the subsidy table are copied; the dates move by the difference in years. The town then
-    edits the draft (fee, table, …) and publishes it as usual.
+    Every parameter and the subsidy table are copied; the dates move to the new year (by the preset's document
+    where the source took them from its preset, else by the difference in years). The town then edits the draft
+    (fee, table, …) and publishes it as usual.
     """
     source = PolicyVersion.objects.select_related("scheme_year").get(pk=source.pk)
     if source.status != PolicyStatus.PUBLISHED:
@@ -379,9 +380,16 @@ def copy_to_year(source: PolicyVersion, scheme_year: int, actor) -> PolicyVersio
         )
     years = year.year - source.scheme_year.year
     draft = _copied_draft(source, year, 1, actor)
+    # A date the source took from its preset moves by the document's rule (a date set for one year only, such as
+    # 新胜镇's 29 Sep 2022, does not carry over); a date the town set itself moves by the years between.
+    preset = documents.PRESETS.get(source.preset_key)
+    as_preset = preset.dates_for(source.scheme_year.year) if preset else {}
+    by_rule = preset.dates_for(year.year) if preset else {}
     for parameter in PARAMETERS:
         if parameter.kind is Kind.DATE:
-            setattr(draft, parameter.name, shift_date(getattr(source, parameter.name), years))
+            day = getattr(source, parameter.name)
+            moved = by_rule[parameter.name] if day and as_preset.get(parameter.name) == day else None
+            setattr(draft, parameter.name, moved or shift_date(day, years))
     draft.effective_from = None
     draft.amendment_reason = ""
     draft.save()

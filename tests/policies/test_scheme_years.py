@@ -214,3 +214,23 @@ def test_the_preset_list_says_which_document_is_the_towns_and_its_coming_year(xi
     assert presets["xinsheng-2022"]["forThisTown"] and not presets["haian-2022"]["forThisTown"]
     assert presets["xinsheng-2022"]["family"] == "xinsheng" and presets["xinsheng-2022"]["schemeYear"] == 2022
     assert presets["xinsheng-2022"]["nextSchemeYear"] == XINSHENG_2022.next_year_to_open(today())
+
+
+def test_copying_xinsheng_2022_into_2023_opens_the_window_on_15_september(xinsheng_policy):
+    # given 新胜镇's published 2022 policy, whose window opened on 29 September (that year only)
+    # when the town copies it into 2023
+    draft = actions.copy_to_year(xinsheng_policy, 2023, None)
+
+    # then the 2023 window follows the document's standing rule; the other dates move a year
+    assert (draft.enrolment_opens, draft.enrolment_closes) == (date(2023, 9, 15), date(2023, 10, 31))
+    assert (draft.coverage_start, draft.claim_deadline) == (date(2023, 11, 1), date(2024, 12, 31))
+
+
+def test_copying_keeps_a_date_the_town_set_itself_a_year_later(xinsheng_policy):
+    amended = actions.amend(xinsheng_policy, date(2022, 10, 1), "延长交费期", None)
+    actions.update_draft(amended, None, enrolment_opens=date(2022, 9, 20))
+    published = actions.publish(amended, None)
+
+    draft = actions.copy_to_year(published, 2023, None)
+
+    assert draft.enrolment_opens == date(2023, 9, 20)
