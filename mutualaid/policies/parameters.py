@@ -36,7 +36,7 @@ class Kind(Enum):
     BOOL = "bool"
     DAYS = "days"  # a whole number of (working) days, 1 … 365
     BP = "bp"  # a share in basis points, 1 … 10000
-    TEXT = "text"
+    TEXT = "text"  # a short text (up to 32 characters)
     CHOICE = "choice"  # one value of ``choices``
     CHOICES = "choices"  # a list of values of ``choices``
 
