@@ -6,6 +6,7 @@ Each domain contributes Query/Mutation mixins from its own sub-package; they are
 from __future__ import annotations
 
 import graphene
+from graphql import specified_rules
 
 from mutualaid.graphql.account.schema import AccountMutations, AccountQueries
 from mutualaid.graphql.claims.schema import ClaimMutations, ClaimQueries, ReviewQueueQueries
@@ -50,5 +51,6 @@ class TownMutation(
 platform_schema = graphene.Schema(query=PlatformQuery, mutation=PlatformMutation)
 town_schema = graphene.Schema(query=TownQuery, mutation=TownMutation)
 
-# Validation rules both endpoints add to graphql-core's own: depth, alias and cost limits (typed errors).
-validation_rules = LIMIT_RULES
+# The validation rules of both endpoints: graphql-core's own (a list given to the view replaces them, so they are
+# named here) and the depth, alias and cost limits (typed errors).
+validation_rules = (*specified_rules, *LIMIT_RULES)

@@ -7,6 +7,7 @@ from enum import Enum
 
 import graphene
 from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.db import DataError
 from graphene.utils.str_converters import to_camel_case
 from graphql import GraphQLError, GraphQLSyntaxError
 
@@ -139,7 +140,7 @@ def format_error(error) -> dict:
     """Every error the API answers carries ``extensions.code``; raw Python messages never reach clients.
 
     Typed errors keep theirs; domain exceptions map to NOT_FOUND, PERMISSION_DENIED, the (upper-cased) code of
-    a ValidationError, or PERSONAL_DATA_BUDGET_EXCEEDED; errors of the document itself are
+    a ValidationError, PERSONAL_DATA_BUDGET_EXCEEDED, or INVALID_INPUT for a value the database cannot store; errors of the document itself are
     GRAPHQL_PARSE_FAILED / GRAPHQL_VALIDATION_FAILED; anything else is logged and answered as INTERNAL_ERROR.
     """
     if not isinstance(error, GraphQLError):
@@ -173,5 +174,9 @@ def format_error(error) -> dict:
         code = (first.code or "invalid").upper() if first is not None else "INVALID"
         extra = {"field": api_path(field)} if api_path(field) else {}
         return _typed(error, code, "；".join(str(m) for m in original.messages), **extra)
+    if isinstance(original, DataError):
+        # A value the database cannot store (too long, out of range, NUL): the input's fault, not the server's.
+        logger.warning("GraphQL input refused by the database: %s", original)
+        return _typed(error, "INVALID_INPUT", "输入的值超出允许的长度或范围")
     logger.error("GraphQL resolver failed", exc_info=original)
     return _typed(error, "INTERNAL_ERROR", INTERNAL_MESSAGE)

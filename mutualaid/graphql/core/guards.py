@@ -5,6 +5,8 @@
 - Connections: ``first``/``last``/``offset`` are not negative, ``first``/``last`` stay within the page limit,
   ``offset`` does not come with ``before``, and cursors are ones this API handed out.
 - An explicit ``null`` for an argument that has a default means the default (``beforeClosing: null``).
+- A non-null field of an input object is present: graphene gives ``graphene.Field(Enum, required=True)`` inside
+  an ``InputObjectType`` a default of ``None``, so graphql-core let it be left out and the resolver got None.
 - ``node(id:)`` with an ID that is not one of ours is NOT_FOUND, not graphene's parse message.
 
 Each refusal is a typed error (``extensions.code``), raised before any database work.
@@ -17,7 +19,14 @@ from collections.abc import Mapping
 
 from graphene.relay import Connection
 from graphene_django.settings import graphene_settings
-from graphql import GraphQLError, Undefined, get_named_type
+from graphql import (
+    GraphQLError,
+    GraphQLInputObjectType,
+    GraphQLList,
+    GraphQLNonNull,
+    Undefined,
+    get_named_type,
+)
 from graphql_relay.utils import unbase64
 
 from mutualaid.graphql.core.errors import InvalidInputError, InvalidPaginationError, NotFoundError
@@ -34,6 +43,36 @@ def _bad_string(value) -> bool:
     if isinstance(value, list | tuple):
         return any(_bad_string(item) for item in value)
     return False
+
+
+def _missing_required(value, type_, path: str) -> str | None:
+    """The path of a non-null input field that arrived as None, if any."""
+    if isinstance(type_, GraphQLNonNull):
+        if value is None:
+            return path
+        type_ = type_.of_type
+    if value is None:
+        return None
+    if isinstance(type_, GraphQLList):
+        items = value if isinstance(value, list | tuple) else [value]
+        for i, item in enumerate(items):
+            found = _missing_required(item, type_.of_type, f"{path}.{i}")
+            if found:
+                return found
+    elif isinstance(type_, GraphQLInputObjectType) and isinstance(value, Mapping):
+        for name, field in type_.fields.items():
+            found = _missing_required(value.get(field.out_name or name), field.type, f"{path}.{name}")
+            if found:
+                return found
+    return None
+
+
+def _check_required(info, args: Mapping) -> None:
+    for name, argument in info.parent_type.fields[info.field_name].args.items():
+        if isinstance(get_named_type(argument.type), GraphQLInputObjectType):
+            missing = _missing_required(args.get(argument.out_name or name), argument.type, name)
+            if missing:
+                raise InvalidInputError(f"缺少必填字段：{missing}", field=missing)
 
 
 def _cursor_ok(cursor: str) -> bool:
@@ -87,6 +126,7 @@ class InputGuardMiddleware:
         if _bad_string(args):
             raise InvalidInputError("输入中含有不允许的字符（如 NUL 或不成对的代理字符）")
         args = _with_defaults(info, args)
+        _check_required(info, args)
         if _is_connection(info):
             check_pagination(args, info.field_name)
         if info.field_name == "node" and root is None:
