@@ -267,7 +267,7 @@ def _require_state(claim: Claim, allowed, action: str) -> None:
 
 
 def _locked(claim: Claim) -> Claim:
-    return Claim.objects.select_for_update().get(pk=claim.pk)
+    return Claim.objects.select_for_update(of=("self",)).select_related("member").get(pk=claim.pk)
 
 
 # --- application ------------------------------------------------------------------------------------------------------
@@ -491,10 +491,24 @@ def _check_drg(code: str, claim: Claim, field: str = "drg_code") -> str:
 
 
 def _lock_member_year(member_id: int, scheme_year: int) -> MemberYearTotal:
-    MemberYearTotal.objects.bulk_create(
-        [MemberYearTotal(member_id=member_id, scheme_year=scheme_year)], ignore_conflicts=True
+    """The member's year row, created if needed and locked for the rest of the transaction, in one statement
+    (an upsert's update takes the row lock; concurrent ones wait for it and then see the committed total)."""
+    table = MemberYearTotal._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (member_id, scheme_year, approved_fen, approved_count) VALUES (%s, %s, 0, 0) "
+            "ON CONFLICT (member_id, scheme_year) DO UPDATE SET member_id = EXCLUDED.member_id "
+            "RETURNING id, approved_fen, approved_count",
+            [member_id, scheme_year],
+        )
+        pk, approved_fen, approved_count = cursor.fetchone()
+    return MemberYearTotal(
+        pk=pk,
+        member_id=member_id,
+        scheme_year=scheme_year,
+        approved_fen=approved_fen,
+        approved_count=approved_count,
     )
-    return MemberYearTotal.objects.select_for_update().get(member_id=member_id, scheme_year=scheme_year)
 
 
 def _decide(

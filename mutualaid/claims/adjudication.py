@@ -27,6 +27,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from functools import cached_property
+from typing import NamedTuple
 
 from mutualaid.platform.money import fen_to_yuan
 
@@ -70,10 +72,16 @@ class PolicyTerms:
     subsidy_table: tuple[tuple[str, int], ...]  # (drg_code, amount_fen), sorted
 
     def quota(self, drg_code: str) -> int | None:
-        for code, amount in self.subsidy_table:
-            if code == drg_code:
-                return amount
-        return None
+        return self._table.get(drg_code)
+
+    # Derived once per policy (a frozen dataclass keeps cached values in its __dict__, outside eq and asdict).
+    @cached_property
+    def _table(self) -> dict[str, int]:
+        return dict(self.subsidy_table)
+
+    @cached_property
+    def _period(self) -> str:
+        return f"{self.scheme_year} 互助年度保障期（{self.coverage_start.isoformat()} 至 {self.coverage_end.isoformat()}）"
 
 
 @dataclass(frozen=True)
@@ -100,8 +108,7 @@ class History:
     claimed_stays: tuple[tuple[date, date], ...] = ()
 
 
-@dataclass(frozen=True)
-class Reason:
+class Reason(NamedTuple):
     code: str
     passed: bool
     message: str
@@ -120,10 +127,12 @@ class Decision:
     failed: tuple[str, ...] = field(default=())
 
     def to_json(self) -> list[dict]:
-        return [asdict(r) for r in self.reasons]
+        return [r._asdict() for r in self.reasons]
 
 
 def _yuan(fen: int) -> str:
+    if fen >= 0:  # fen_to_yuan's result, without its call: messages name several amounts per decision
+        return f"{fen // 100}.{fen % 100:02d} 元"
     return fen_to_yuan(fen) + " 元"
 
 
@@ -143,14 +152,11 @@ def adjudicate(policy: PolicyTerms | None, enrolled: bool, stay: Stay, history: 
         return Decision(False, 0, stay.drg_code, None, tuple(reasons), failed=("coverage_period",))
 
     in_period = policy.coverage_start <= stay.admission_date <= policy.coverage_end
-    period = f"{policy.coverage_start.isoformat()} 至 {policy.coverage_end.isoformat()}"
     add(
         Reason(
             "coverage_period",
             in_period,
-            f"入院日期 {admitted} 在 {policy.scheme_year} 互助年度保障期（{period}）内"
-            if in_period
-            else f"入院日期 {admitted} 不在 {policy.scheme_year} 互助年度保障期（{period}）内",
+            f"入院日期 {admitted} {'在' if in_period else '不在'} {policy._period}内",
         )
     )
     add(

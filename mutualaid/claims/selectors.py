@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime, timedelta
 
+from django.db import connection
 from django.utils import timezone
 
 from mutualaid.claims import adjudication
@@ -44,9 +45,23 @@ def clock_at(moment: datetime) -> Iterator[None]:
         _clock.reset(token)
 
 
+# Published policy versions never change: their terms are kept per (schema, policy id) for the process.
+_terms_cache: dict[tuple, adjudication.PolicyTerms] = {}
+
+
 def policy_terms(policy: PolicyVersion | None) -> adjudication.PolicyTerms | None:
     if policy is None or policy.coverage_start is None or policy.coverage_end is None:
         return None
+    if not policy.is_published:
+        return _terms(policy)
+    key = (connection.schema_name, policy.pk, policy.published_at)
+    if key not in _terms_cache:
+        _terms_cache[key] = _terms(policy)
+    return _terms_cache[key]
+
+
+def _terms(policy: PolicyVersion) -> adjudication.PolicyTerms:
+    assert policy.coverage_start is not None and policy.coverage_end is not None
     return adjudication.PolicyTerms(
         policy_id=policy.pk,
         version=policy.version,
