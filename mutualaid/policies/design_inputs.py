@@ -675,7 +675,14 @@ def prepare_design(
     if weight_source == WeightSource.CITY:
         weights = city_weights(city, city_year, version_code)
     elif weight_source == WeightSource.CURRENT:
-        weights = current_table_weights(policy)
+        # The table in force (the latest published one) keeps its proportions; a draft's table (perhaps an
+        # earlier design, its small groups lifted to the minimum) only when nothing is published.
+        published = (
+            PolicyVersion.objects.filter(scheme_year__year=scheme_year, status=PolicyStatus.PUBLISHED)
+            .order_by("-version")
+            .first()
+        )
+        weights = current_table_weights(published or policy)
     else:
         raise design_error("weight_source", DesignErrorCode.INVALID, f"未知的权重来源：{weight_source}")
     spread = spread_rates(weights, rates)

@@ -243,7 +243,10 @@ def test_saving_a_design_amends_the_published_policy_and_notes_every_input(town_
     assert published.status == PolicyStatus.PUBLISHED and list(published.subsidy_rows()) == before
     event = AuditEvent.objects.filter(action="policy.scheme_design").latest("id")
     assert event.data["reserve_bp"] == 500 and event.data["participants"] == 300
-    # a second design replaces the draft's table, no third version
+    # a second design replaces the draft's table, no third version; its weights are still the published table's
+    second = inputs.prepare_design(2022, reserve_bp=500)
+    assert second.weights.note == outcome.weights.note
+    assert [line.amount_fen for line in second.design.lines] == [line.amount_fen for line in outcome.design.lines]
     again = inputs.save_design_as_draft(inputs.prepare_design(2022, reserve_bp=2000), None)
     assert again.pk == draft.pk
 
