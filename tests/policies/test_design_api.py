@@ -90,6 +90,13 @@ def test_bad_input_is_a_typed_error(town_data, xinsheng, variables, code, field)
     assert [(e["code"], e["field"]) for e in result["errors"]] == [(code, field)]
 
 
+def test_too_many_runs_is_a_typed_error(town_data, xinsheng):  # noqa: F811
+    admin = make_user(Role.TOWN_ADMIN, town=xinsheng)
+    query = "query($id: ID!) { solvencySimulation(policyId: $id, runs: 20001) { errors { field code } } }"
+    data = graphql(admin, query, {"id": _gid(town_data)}, town=xinsheng)
+    assert data["data"]["solvencySimulation"]["errors"] == [{"field": "runs", "code": "INVALID_RUNS"}]
+
+
 def test_zero_participants_is_a_typed_error(xinsheng_policy, xinsheng):
     admin = make_user(Role.TOWN_ADMIN, town=xinsheng)
     data = graphql(admin, DESIGN, {"input": {"schemeYear": 2022}}, town=xinsheng)

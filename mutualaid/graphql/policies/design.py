@@ -28,6 +28,7 @@ from mutualaid.policies.permissions import READ_POLICY
 from mutualaid.policies.solvency import DEFAULT_RUNS, DEFAULT_SEED, MONTHS, SolvencyResult
 
 SchemeDesignError = error_type("SchemeDesignError", DesignErrorCode)
+API_MAX_RUNS = 20_000  # a request simulates at most this many years (the command line allows more)
 ERROR_RENAMES = {
     "fund_available_fen": "fundAvailable",
     "per_stay_min_fen": "perStayMinimum",
@@ -272,6 +273,11 @@ def rate_table(rates, rates_file, catalogue_version: str) -> inputs.RateTable | 
     return None
 
 
+def check_runs(runs: int) -> None:
+    if not 1 <= runs <= API_MAX_RUNS:
+        raise design_error("runs", DesignErrorCode.INVALID_RUNS, f"模拟次数必须在 1 至 {API_MAX_RUNS:,} 之间")
+
+
 def prepare(data) -> inputs.DesignOutcome:
     """The design of a ``SchemeDesignInput`` (shared by the query and the save mutation)."""
     scheme_year = data.scheme_year
@@ -292,7 +298,7 @@ class SchemeDesignQueries(graphene.ObjectType):
         SchemeDesignPayload,
         input=SchemeDesignInput(required=True),
         simulate=graphene.Boolean(default_value=False, description="同时做偿付能力模拟"),
-        runs=graphene.Int(default_value=DEFAULT_RUNS),
+        runs=graphene.Int(default_value=DEFAULT_RUNS, description=f"模拟次数（1–{API_MAX_RUNS}）"),
         seed=graphene.Int(default_value=DEFAULT_SEED),
         required=True,
         description="一键设计：按本镇实际筹资与已缴费参加人员测算病种补助定额（不保存）",
@@ -303,7 +309,7 @@ class SchemeDesignQueries(graphene.ObjectType):
         reserve_bp=graphene.Int(default_value=0, description="预留比例（基点）；模拟用预留前的资金池"),
         rates=graphene.List(graphene.NonNull(DrgRateInput)),
         rates_file=graphene.Argument(RateFileInput),
-        runs=graphene.Int(default_value=DEFAULT_RUNS),
+        runs=graphene.Int(default_value=DEFAULT_RUNS, description=f"模拟次数（1–{API_MAX_RUNS}）"),
         seed=graphene.Int(default_value=DEFAULT_SEED),
         required=True,
         description="偿付能力模拟：该版本补助表在本镇资金与参加人员下，年内资金用完的概率等",
@@ -312,6 +318,7 @@ class SchemeDesignQueries(graphene.ObjectType):
     @permission_required(READ_POLICY)
     def resolve_scheme_design(root, info, input, simulate=False, runs=DEFAULT_RUNS, seed=DEFAULT_SEED):
         try:
+            check_runs(runs)
             outcome = prepare(input)
             result = inputs.simulate_outcome(outcome, runs=runs, seed=seed) if simulate else None
         except ValidationError as exc:
@@ -330,6 +337,7 @@ class SchemeDesignQueries(graphene.ObjectType):
             error = SchemeDesignError(field="policyId", code="not_found", message="政策版本不存在或无权访问")
             return SolvencySimulationPayload(simulation=None, design=None, errors=[error])
         try:
+            check_runs(runs)
             table = rate_table(rates, rates_file, policy.drg_catalogue_version or "chs-drg-1.1")
             outcome, result = inputs.simulate_policy(
                 policy, table, reserve_bp=reserve_bp, runs=runs, seed=seed
