@@ -97,3 +97,13 @@ def test_grouping_costs_two_small_queries_once_the_grouper_is_built(catalogues):
     assert len(larger) == len(simple)
     grouping = [q["sql"] for q in larger.captured_queries if "drg_" in q["sql"]]
     assert len(grouping) == 2, grouping  # the version's and the ICD lists' import stamps
+
+
+def test_odd_but_valid_input_gets_typed_answers(catalogues):
+    user = make_user()
+    blank = _group(user, diagnoses=["", "  "], procedures=None, sex=None)
+    assert blank["errors"][0]["code"] == "REQUIRED" and blank["errors"][0]["field"] == "diagnoses"
+    huge = _group(user, age=2**31 - 1, ageDays=2**31 - 1, lengthOfStay=-1, diagnoses=["J18.900"])
+    assert {e["field"] for e in huge["errors"]} == {"age", "ageDays", "lengthOfStay"}
+    lower = _group(user, sex="MALE", age=70, diagnoses=["j18.900"], procedures=[" "])
+    assert lower["errors"] == [] and lower["result"]["mdc"] == "MDCE"
