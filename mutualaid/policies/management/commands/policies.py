@@ -3,12 +3,18 @@ mutualaid policies design --town CODE --year Y [--save] | mutualaid policies sim
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
+from tqdm import tqdm
 
+from mutualaid.drg.catalogue import unknown_drg_codes
+from mutualaid.policies import design_inputs
 from mutualaid.policies.actions import apply_preset
 from mutualaid.policies.documents import FAMILIES, PRESETS, TOWN_PRESETS
+from mutualaid.policies.models import PolicyVersion
 from mutualaid.tenants.models import Town
 
 
@@ -95,13 +101,6 @@ class Command(BaseCommand):
     # --- one-click design and the solvency simulation (mutualaid.policies.design_inputs) ----------------------------
 
     def _scheme(self, town, year, reserve, rates, runs, seed, run):
-        from pathlib import Path
-
-        from tqdm import tqdm
-
-        from mutualaid.drg.catalogue import unknown_drg_codes
-        from mutualaid.policies import design_inputs
-
         found = Town.objects.filter(code=town).first()
         if found is None:
             raise CommandError(f"未找到乡镇 {town}")
@@ -116,12 +115,18 @@ class Command(BaseCommand):
                     Path(rates).read_bytes(),
                     lambda codes: unknown_drg_codes(version, codes),
                 )
-            with tqdm(total=runs, desc="模拟", unit="次", disable=runs < 1000) as bar:
+            bars: list = []  # the bar appears with the first simulated batch (not before an input error)
 
-                def progress(done, total):
-                    bar.update(done - bar.n)
+            def progress(done, total):
+                if not bars:
+                    bars.append(tqdm(total=total, desc="模拟", unit="次", disable=total < 1000))
+                bars[0].update(done - bars[0].n)
 
-                outcome, result = run(design_inputs, table, progress)
+            try:
+                outcome, result = run(table, progress)
+            finally:
+                for bar in bars:
+                    bar.close()
         except ValidationError as exc:
             raise CommandError(_message(exc)) from exc
         except OSError as exc:
@@ -133,7 +138,7 @@ class Command(BaseCommand):
             self.stdout.write(line)
 
     def _design(self, town, year, reserve, rates=None, runs=10_000, seed=20221101, save=False, **options):
-        def run(design_inputs, table, progress):
+        def run(table, progress):
             outcome = design_inputs.prepare_design(
                 year,
                 reserve_bp=reserve,
@@ -151,9 +156,7 @@ class Command(BaseCommand):
         self._scheme(town, year, reserve, rates, runs, seed, run)
 
     def _simulate(self, town, year, reserve, rates=None, runs=10_000, seed=20221101, version=None, **options):
-        def run(design_inputs, table, progress):
-            from mutualaid.policies.models import PolicyVersion
-
+        def run(table, progress):
             policies = PolicyVersion.objects.select_related("scheme_year").filter(scheme_year__year=year)
             policy = (policies.filter(version=version) if version else policies.order_by("-version")).first()
             if policy is None:
