@@ -115,7 +115,7 @@ class Command(BaseCommand):
                     Path(rates).read_bytes(),
                     lambda codes: unknown_drg_codes(version, codes),
                 )
-            bars: list = []  # the bar appears with the first simulated batch (not before an input error)
+            bars = []  # the bar appears with the first simulated batch (not before an input error)
 
             def progress(done, total):
                 if not bars:
