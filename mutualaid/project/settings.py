@@ -49,6 +49,25 @@ FIELD_ENCRYPTION_KEY = _field_key  # ID and phone numbers: AES-256-GCM key deriv
 LOOKUP_HASH_KEY = _lookup_key  # HMAC key for look-ups of encrypted values
 
 DEBUG = _env("DEBUG", "0" if PRODUCTION else "1") == "1"
+
+# Production refuses what would make it unsafe rather than warning about it.
+_PLACEHOLDER_SECRETS = {"change-me", "changeme", "secret", "secret-key", "insecure", "development", "dev"}
+
+
+def _weak_secret(value: str) -> str | None:
+    """Why ``value`` is not a production SECRET_KEY (Django's own test for --deploy, plus placeholders)."""
+    if value.strip().lower() in _PLACEHOLDER_SECRETS or value.startswith("django-insecure-"):
+        return "a placeholder or Django's generated development key"
+    if len(value) < 50 or len(set(value)) < 5:
+        return "shorter than 50 characters or fewer than 5 different characters"
+    return None
+
+
+if PRODUCTION:
+    if DEBUG:
+        raise ImproperlyConfigured("DEBUG must be off when MUTUALAID_ENV=production")
+    if (_weakness := _weak_secret(SECRET_KEY)) is not None:
+        raise ImproperlyConfigured(f"SECRET_KEY is not fit for production: {_weakness}")
 BASE_DOMAIN = _env("MUTUALAID_BASE_DOMAIN", "localhost")
 # Where people reach the platform (printed addresses of towns); `serve` sets it from its own port.
 PUBLIC_URL = (_env("MUTUALAID_PUBLIC_URL") or f"http://{BASE_DOMAIN}:8000").rstrip("/")
@@ -70,6 +89,8 @@ SHARED_APPS = [
     "mutualaid.drg",
     "mutualaid.enrolment_index",
     "mutualaid.claims_queue",
+    "mutualaid.web",
+    "django_htmx",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
@@ -111,12 +132,14 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "mutualaid.project.middleware.TownRoutingMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "mutualaid.web.middleware.ChineseByDefaultMiddleware",  # zh-hans unless the person chose English
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "mutualaid.platform.accounts.middleware.BearerTokenMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -152,9 +175,25 @@ ACCESS_TOKEN_TTL_SECONDS = int(_env("ACCESS_TOKEN_TTL_SECONDS", "3600") or 3600)
 REFRESH_TOKEN_TTL_SECONDS = int(_env("REFRESH_TOKEN_TTL_SECONDS", str(14 * 24 * 3600)) or 0)
 LOGIN_FAILURE_LIMIT = int(_env("LOGIN_FAILURE_LIMIT", "5") or 5)
 LOGIN_FAILURE_WINDOW_SECONDS = int(_env("LOGIN_FAILURE_WINDOW_SECONDS", "900") or 900)
+LOGIN_URL = "web-login"  # the web console's sign-in page (in the platform's and every town's URL conf)
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = PRODUCTION
-CSRF_COOKIE_SECURE = PRODUCTION
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = _env(name)
+    return default if value is None else value.strip().lower() in ("1", "true", "yes", "on")
+
+
+# --- transport security: on in production unless the environment turns it off (plain HTTP on localhost) -------
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = _flag("SECURE_COOKIES", PRODUCTION)
+SECURE_SSL_REDIRECT = _flag("SECURE_SSL_REDIRECT", PRODUCTION)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # readiness probes speak plain HTTP inside the cluster
+SECURE_HSTS_SECONDS = int(_env("SECURE_HSTS_SECONDS", "31536000" if PRODUCTION else "0") or 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _flag("SECURE_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)  # towns are sub-domains
+SECURE_HSTS_PRELOAD = _flag("SECURE_HSTS_PRELOAD", PRODUCTION)
+# Behind a TLS-terminating proxy or ingress: the header it sets, e.g. HTTP_X_FORWARDED_PROTO (value "https").
+_proxy_ssl_header = _env("SECURE_PROXY_SSL_HEADER")
+SECURE_PROXY_SSL_HEADER = (_proxy_ssl_header, "https") if _proxy_ssl_header else None
 
 # --- Celery ---------------------------------------------------------------------------------------------------
 _broker_dir = HOME / "broker"
@@ -235,6 +274,8 @@ LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
+# The web console's English catalogue: mutualaid/web/locale/*.po compiled here at start (no gettext needed).
+LOCALE_PATHS = [HOME / "locale"]
 USE_TZ = True
 
 STATIC_URL = "/static/"
@@ -258,6 +299,13 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 CLAIM_DOCUMENT_MAX_BYTES = int(_env("CLAIM_DOCUMENT_MAX_BYTES", str(10 * 1024 * 1024)) or 10 * 1024 * 1024)
 
 GRAPHENE = {"SCHEMA": "mutualaid.graphql.api.platform_schema", "ATOMIC_MUTATIONS": False}
+# What one GraphQL request may ask for (typed errors QUERY_TOO_DEEP, TOO_MANY_ALIASES, QUERY_TOO_COSTLY).
+GRAPHQL_MAX_DEPTH = int(_env("GRAPHQL_MAX_DEPTH", "10") or 10)
+GRAPHQL_MAX_ALIASES = int(_env("GRAPHQL_MAX_ALIASES", "30") or 30)
+GRAPHQL_MAX_COST = int(_env("GRAPHQL_MAX_COST", "20000") or 20000)
+# Unmasked ID/phone numbers one user may be shown per window (counted in the audit log; over it: refused).
+PERSONAL_DATA_READ_BUDGET = int(_env("PERSONAL_DATA_READ_BUDGET", "2000") or 0)
+PERSONAL_DATA_READ_WINDOW_SECONDS = int(_env("PERSONAL_DATA_READ_WINDOW_SECONDS", "3600") or 3600)
 
 # ID and phone numbers never reach the logs: the filter masks 18-digit IDs and 11-digit mobiles.
 LOGGING = {

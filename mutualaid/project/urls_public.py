@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from mutualaid.graphql.views import PlatformGraphQLView
 from mutualaid.project import views
@@ -9,5 +9,6 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("", include("mutualaid.web.urls_platform")),
     path("graphql/", PlatformGraphQLView.as_view(graphiql=settings.DEBUG), name="graphql"),
 ]

@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.urls import path
+from django.urls import include, path
 
 from mutualaid.graphql.views import TownGraphQLView
 from mutualaid.policies import views as policy_views
@@ -8,6 +8,7 @@ from mutualaid.project import views
 urlpatterns = [
     path("", views.town_home, name="town-home"),
     path("graphql/", TownGraphQLView.as_view(graphiql=settings.DEBUG), name="town-graphql"),
+    path("", include("mutualaid.web.urls_town")),
     path("rules/", policy_views.town_rules, name="town-rules"),
     path(
         "policies/<int:pk>/subsidy-table.<str:fmt>",

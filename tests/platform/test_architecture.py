@@ -22,7 +22,7 @@ LAYERS: list[set[str]] = [
     {"payouts"},
     {"disclosure"},
     {"reporting"},
-    {"graphql", "console"},
+    {"graphql", "web"},
     {"project"},
     {"__init__"},  # the package itself loads the Celery app, as Django projects do
 ]

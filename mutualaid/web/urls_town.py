@@ -1,0 +1,30 @@
+"""The console's pages of one town (mounted by mutualaid/project/urls_town.py: /t/<code>/… and the sub-domain).
+A new area adds its patterns here and its menu items in its views module (``mutualaid.web.nav``)."""
+
+from django.urls import path
+
+from mutualaid.web.views import auth, claims, dashboard, ledger, member, people, policies, roster, users
+
+urlpatterns = [
+    path("login/", auth.login_view, name="web-login"),
+    path("logout/", auth.logout_view, name="web-logout"),
+    path("language/", auth.language_view, name="web-language"),
+    path("console/", dashboard.town_home, name="web-town-home"),
+    path("console/policies/", policies.policy_list, name="web-policies"),
+    path("console/policies/<int:pk>/", policies.policy_detail, name="web-policy"),
+    path("console/villages/", people.villages, name="web-villages"),
+    path("console/households/<int:pk>/", people.household, name="web-household"),
+    path("console/enrolment/", people.enrolment, name="web-enrolment"),
+    path("console/roster/", roster.roster, name="web-roster"),
+    path("console/roster/<int:pk>/", roster.roster_job, name="web-roster-job"),
+    path("console/roster/<int:pk>/errors", roster.roster_errors, name="web-roster-errors"),
+    path("console/ledger/", ledger.trial_balance, name="web-ledger"),
+    path("console/ledger/<str:key>/", ledger.statement, name="web-statement"),
+    path("console/claims/", claims.claim_list, name="web-claims"),
+    path("console/users/", users.users, name="web-users"),
+    path("claims/<int:pk>/", claims.claim_detail, name="web-claim"),
+    path("claims/<int:pk>/documents/<int:document_pk>", claims.claim_document, name="web-claim-document"),
+    path("claims/new/<int:member_pk>/", claims.claim_new, name="web-claim-new"),
+    path("m/", member.member_home, name="web-member-home"),
+    path("m/login/", auth.member_login_view, name="web-member-login"),
+]

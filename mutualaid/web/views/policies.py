@@ -1,0 +1,211 @@
+"""Policies: the scheme years and their versions, the draft editor (every scalar parameter from the registry), the
+subsidy table (upload, download, scale, preview) and publishing, with each refusal shown next to its field."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+
+from mutualaid.platform.money import fen_to_yuan, yuan_to_fen
+from mutualaid.policies import actions
+from mutualaid.policies import subsidy_table as tables
+from mutualaid.policies.models import PolicyVersion, SchemeYear
+from mutualaid.policies.parameters import AMENDMENT, PARAMETERS, Kind, Parameter
+from mutualaid.policies.permissions import MANAGE_POLICY, READ_POLICY
+from mutualaid.web import nav
+from mutualaid.web.access import add_errors, allowed, perform, render, require, town_page
+
+nav.register(nav.NavItem("policies", "政策", "web-policies", order=20, rule=READ_POLICY))
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _field(p: Parameter) -> forms.Field:
+    label = p.label + ("（元）" if p.kind is Kind.FEN else "（%）" if p.kind is Kind.BP else "")
+    kind = p.kind
+    if kind is Kind.FEN:
+        return forms.CharField(label=label, required=False)
+    if kind is Kind.DATE:
+        return forms.DateField(label=label, required=False, widget=DATE_INPUT)
+    if kind is Kind.BOOL:
+        return forms.TypedChoiceField(
+            label=label, choices=[("1", "是"), ("0", "否")], coerce=lambda v: v == "1", required=False
+        )
+    if kind is Kind.DAYS:
+        return forms.IntegerField(label=label, required=False)
+    if kind is Kind.BP:
+        return forms.DecimalField(label=label, required=False, decimal_places=2)
+    if kind is Kind.CHOICE:
+        assert p.choices is not None
+        return forms.ChoiceField(label=label, choices=p.choices.choices, required=False)
+    if kind is Kind.CHOICES:
+        assert p.choices is not None
+        return forms.MultipleChoiceField(
+            label=label, choices=p.choices.choices, required=False, widget=forms.CheckboxSelectMultiple
+        )
+    return forms.CharField(label=label, required=False, max_length=200)
+
+
+def parameters_of(policy: PolicyVersion) -> tuple[Parameter, ...]:
+    return PARAMETERS + (AMENDMENT if policy.version > 1 else ())
+
+
+def _initial(p: Parameter, value):
+    if value is None:
+        return None
+    if p.kind is Kind.FEN:
+        return fen_to_yuan(value)
+    if p.kind is Kind.BP:
+        return f"{value / 100:g}"
+    if p.kind is Kind.BOOL:
+        return "1" if value else "0"
+    return value
+
+
+def parameters_form(policy: PolicyVersion, data=None) -> forms.Form:
+    params = parameters_of(policy)
+    form_class = type("PolicyParametersForm", (forms.Form,), {p.name: _field(p) for p in params})
+    initial = {p.name: _initial(p, getattr(policy, p.name)) for p in params}
+    return form_class(data, initial=initial)
+
+
+def _value(p: Parameter, cleaned):
+    if cleaned in (None, "", []) and p.kind is not Kind.CHOICES:
+        return None
+    if p.kind is Kind.FEN:
+        return yuan_to_fen(cleaned, field=p.name)
+    if p.kind is Kind.BP:
+        return int(cleaned * 100)
+    if p.kind is Kind.CHOICES:
+        return list(cleaned)
+    return cleaned
+
+
+def changes_of(policy: PolicyVersion, form: forms.Form) -> dict:
+    """The parameters the form changed, as domain values (a malformed amount is a ValidationError of its field)."""
+    changes, problems = {}, {}
+    for p in parameters_of(policy):
+        if p.name not in form.changed_data:
+            continue
+        try:
+            changes[p.name] = _value(p, form.cleaned_data.get(p.name))
+        except ValidationError as exc:
+            problems.update(exc.error_dict)
+    if problems:
+        raise ValidationError(problems)
+    return changes
+
+
+class DraftForm(forms.Form):
+    scheme_year = forms.IntegerField(label="互助年度", min_value=2000, max_value=2100)
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label="补助定额表（CSV 或 XLSX：DRG编码, DRG名称, 补助金额）")
+
+
+class ScaleForm(forms.Form):
+    factor = forms.CharField(label="按比例调整（如 1.1 表示上调 10%）", max_length=12)
+
+
+@town_page(READ_POLICY)
+def policy_list(request):
+    form = DraftForm(request.POST or None)
+    if request.method == "POST":
+        require(request, MANAGE_POLICY)
+        if form.is_valid():
+            policy = perform(
+                form, lambda: actions.create_draft(form.cleaned_data["scheme_year"], request.user)
+            )
+            if policy is not None:
+                return redirect("web-policy", pk=policy.pk)
+    years = SchemeYear.objects.prefetch_related("versions").order_by("-year")
+    return render(
+        request,
+        "web/town/policies.html",
+        {"years": years, "form": form, "may_manage": allowed(request, MANAGE_POLICY)},
+    )
+
+
+@town_page(READ_POLICY)
+def policy_detail(request, pk: int):
+    policy = get_object_or_404(PolicyVersion.objects.select_related("scheme_year"), pk=pk)
+    may_edit = allowed(request, MANAGE_POLICY) and not policy.is_published
+    form = parameters_form(policy)
+    upload, scale = UploadForm(), ScaleForm()
+    table_errors: list[str] = []
+    if request.method == "POST":
+        if not may_edit:
+            raise Http404("未找到页面")
+        action = request.POST.get("action")
+        user = request.user
+        if action == "save":
+            form = parameters_form(policy, request.POST)
+            if form.is_valid() and perform(
+                form, lambda: actions.update_draft(policy, user, **changes_of(policy, form))
+            ):
+                messages.success(request, "已保存")
+                return redirect("web-policy", pk=pk)
+        elif action == "upload":
+            upload = UploadForm(request.POST, request.FILES)
+            if upload.is_valid():
+                f = upload.cleaned_data["file"]
+                if perform(upload, lambda: actions.upload_subsidy_table(policy, f.name, f.read(), user)):
+                    messages.success(request, "补助定额表已上传")
+                    return redirect("web-policy", pk=pk)
+        elif action == "scale":
+            scale = ScaleForm(request.POST)
+            if scale.is_valid() and perform(
+                scale,
+                lambda: actions.scale_subsidy_table(
+                    policy, tables.parse_factor(scale.cleaned_data["factor"]), user
+                ),
+            ):
+                messages.success(request, "补助定额已按比例调整")
+                return redirect("web-policy", pk=pk)
+        elif action == "copy":
+            if perform(form, lambda: actions.copy_subsidy_table_from_previous_year(policy, user)):
+                messages.success(request, "已复制上一年度的补助定额表")
+                return redirect("web-policy", pk=pk)
+        elif action == "publish":
+            try:
+                actions.publish(policy, user)
+            except ValidationError as exc:
+                publish_errors(form, exc, table_errors)
+            else:
+                messages.success(request, f"{policy.scheme_year.year} 年度政策第 {policy.version} 版已发布")
+                return redirect("web-policy", pk=pk)
+    entries = list(policy.subsidy_entries.order_by("drg_code")[:500])
+    return render(
+        request,
+        "web/town/policy.html",
+        {
+            "policy": policy,
+            "form": form,
+            "upload": upload,
+            "scale": scale,
+            "may_edit": may_edit,
+            "entries": entries,
+            "entry_count": policy.subsidy_entries.count(),
+            "table_errors": table_errors,
+        },
+    )
+
+
+def publish_errors(form: forms.Form, exc: ValidationError, table_errors: list[str]) -> None:
+    """Publishing's refusals: a parameter's next to its field, the lists' (subsidy table, funding, thresholds)
+    above the table or the form."""
+    scalar: dict = {}
+    for key, errors in exc.error_dict.items():
+        name = key.split(".")[0].split("[")[0]
+        if name in form.fields:
+            scalar.setdefault(name, []).extend(errors)
+        elif name == "subsidy_table":
+            table_errors.extend(m for e in errors for m in e.messages)
+        else:
+            scalar.setdefault("__all__", []).extend(errors)
+    if scalar:
+        add_errors(form, ValidationError(scalar))

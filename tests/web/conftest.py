@@ -1,0 +1,44 @@
+"""Fixtures for the console's pages: 新胜镇 with its published 2022 policy, two villages, enrolled households, one
+user per role (the claims fixtures), one claim of 王大山 submitted, and a Django test client signed in as anyone."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from tests.claims.conftest import (  # noqa: F401 - fixtures
+    _media_in_tmp,
+    clock,
+    complete,
+    icd_catalogue,
+    scheme,
+    stay_data,
+    users,
+)
+from tests.enrolment.conftest import build, in_town  # noqa: F401 - fixtures
+from tests.policies.conftest import drg_catalogue  # noqa: F401 - a fixture
+
+TOWN = "/t/500152116"
+
+
+@pytest.fixture
+def claim(scheme, users):
+    from mutualaid.claims import actions
+
+    connection.set_tenant(scheme.town)
+    made = actions.create_claim(scheme.head, stay_data(), actor=users["coordinator"])
+    complete(made)
+    actions.submit(made, actor=users["coordinator"])
+    return made
+
+
+@pytest.fixture
+def as_user():
+    def client_for(user) -> Client:
+        client = Client()
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return client_for
