@@ -11,7 +11,7 @@ Every request also passes the depth/alias/cost rules (``api.validation_rules``) 
 
 from __future__ import annotations
 
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
@@ -40,11 +40,15 @@ def _csrf_exempt_view(request):  # the callback handed to the check: not itself 
     return None
 
 
+def _never_called(request) -> HttpResponse:  # the check's get_response: process_view alone is used
+    return HttpResponse()
+
+
 def csrf_refusal(request) -> str | None:
     """Why a session-authenticated request fails the CSRF check, or None when it passes or needs none."""
     if getattr(request, "token_authenticated", False) or not request.user.is_authenticated:
         return None
-    outcome = _CsrfCheck(lambda r: None).process_view(request, _csrf_exempt_view, (), {})
+    outcome = _CsrfCheck(_never_called).process_view(request, _csrf_exempt_view, (), {})
     return outcome.reason if isinstance(outcome, _Refused) else None
 
 

@@ -129,10 +129,10 @@ INTERNAL_MESSAGE = "服务器内部错误，已记录，请稍后重试"
 
 
 def _typed(error: GraphQLError, code: str, message: str | None = None, **extra) -> dict:
-    formatted = error.formatted
+    formatted = dict(error.formatted)
     if message is not None:
         formatted["message"] = message
-    formatted["extensions"] = {**(formatted.get("extensions") or {}), **extra, "code": code}
+    formatted["extensions"] = {**(error.extensions or {}), **extra, "code": code}
     return formatted
 
 
@@ -147,7 +147,7 @@ def format_error(error) -> dict:
         logger.error("GraphQL request failed", exc_info=error)
         return {"message": INTERNAL_MESSAGE, "extensions": {"code": "INTERNAL_ERROR"}}
     if (error.extensions or {}).get("code"):
-        return error.formatted
+        return dict(error.formatted)
     original = error.original_error
     if original is None:
         if isinstance(error, GraphQLSyntaxError):
