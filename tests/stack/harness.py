@@ -138,7 +138,8 @@ class Client:
             self.connection = None
 
     def post(self, path: str, payload: dict) -> Reply:
-        headers = {"Content-Type": "application/json", "Host": "localhost"}
+        # X-Forwarded-Proto: as the TLS-terminating proxy in front of production would send it.
+        headers = {"Content-Type": "application/json", "Host": "localhost", "X-Forwarded-Proto": "https"}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
         body = json.dumps(payload).encode()
