@@ -9,6 +9,7 @@ import os
 import sys
 from pathlib import Path
 
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from mutualaid.project import embedded
@@ -105,6 +106,7 @@ TENANT_APPS = [
     "mutualaid.funds",
     "mutualaid.enrolment",
     "mutualaid.claims",
+    "mutualaid.payouts",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -227,7 +229,13 @@ CELERY_RESULT_BACKEND = _env("CELERY_RESULT_BACKEND")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Periodic jobs run by ``celery beat`` (one beat process per deployment). Apps add entries here; an empty schedule is
 # valid. MUTUALAID_HEARTBEAT_SECONDS adds an idempotent heartbeat (the fault runs count its runs per slot).
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    # Each town's payout batch of last month's approved subsidies, at 01:00 on the 1st (idempotent per town/month).
+    "payouts-monthly-batches": {
+        "task": "payouts.prepare_monthly_batches",
+        "schedule": crontab(minute="0", hour="1", day_of_month="1"),
+    },
+}
 if _env("MUTUALAID_HEARTBEAT_SECONDS"):
     _heartbeat = float(_env("MUTUALAID_HEARTBEAT_SECONDS") or 60)
     CELERY_BEAT_SCHEDULE["heartbeat"] = {
@@ -299,6 +307,8 @@ STATICFILES_FINDERS = [
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 # Claim documents (phone photos, PDFs): larger uploads are refused with a typed error.
+# The CJK font embedded in payout printouts (PDF); Debian's fonts-noto-cjk by default (.ci/run installs it).
+PAYOUTS_PDF_FONT = _env("PAYOUTS_PDF_FONT") or "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
 CLAIM_DOCUMENT_MAX_BYTES = int(_env("CLAIM_DOCUMENT_MAX_BYTES", str(10 * 1024 * 1024)) or 10 * 1024 * 1024)
 
 GRAPHENE = {"SCHEMA": "mutualaid.graphql.api.platform_schema", "ATOMIC_MUTATIONS": False}
