@@ -1,6 +1,7 @@
 """Claims adjudication: pure decisions per second over generated stays, and a month of claims approved through the
-action layer (member-year lock, decision with its inputs, expense/payable posting, events, audit, queue, SMS
-notice) in one town.
+action layer (member-year locks, decisions with their inputs, expense/payable posting, events, audit, queue, SMS
+notices) in one town: the reviewers' daily lists (``approve_many``), and single approvals (``approve``) for the
+cost of one transaction each.
 
 Goals: ≥ 20,000 decisions/s; 10,000 approvals < 30 s.
 Usage: python bench/adjudication.py [--stays 100000] [--claims 10000]
@@ -181,37 +182,49 @@ def prepare_town(claims: int):
     return town, Claim.objects.bulk_create(rows)
 
 
-def month(claims: int) -> float:
+def month(claims: int, singles: int) -> tuple[float, float]:
+    """A month of claims approved by the reviewers' daily lists (``approve_many``, 22 working days), then
+    ``singles`` more approved one by one (``approve``, one transaction each)."""
     from django.db import connection
 
     from mutualaid.claims import actions, selectors
     from mutualaid.claims.models import Claim
     from mutualaid.funds.ledger import balance_of
 
-    _town, rows = prepare_town(claims)
+    _town, rows = prepare_town(claims + singles)
     ids = [c.pk for c in rows]
+    batch_ids, single_ids = ids[:claims], ids[claims:]
+    days = 22
     started = time.perf_counter()
-    with selectors.clock_at(datetime(2023, 4, 7, 10, tzinfo=SHANGHAI)):
-        for pk in ids:
-            actions.approve(Claim.objects.get(pk=pk), actor=None)
+    for day in range(days):
+        chunk = batch_ids[day::days]
+        with selectors.clock_at(datetime(2023, 4, 7, 10, tzinfo=SHANGHAI)):
+            actions.approve_many(Claim.objects.filter(pk__in=chunk), actor=None)
     seconds = time.perf_counter() - started
     payable = balance_of(2022, "payable:subsidies")
-    print(f"month: {claims:,} approvals through the actions in {seconds:.1f} s ({claims / seconds:,.0f}/s); "
+    print(f"month: {claims:,} approvals in {days} daily lists in {seconds:.1f} s ({claims / seconds:,.0f}/s); "
           f"payables {payable / 100:,.2f} 元")  # fmt: skip
+    started = time.perf_counter()
+    with selectors.clock_at(datetime(2023, 4, 7, 10, tzinfo=SHANGHAI)):
+        for pk in single_ids:
+            actions.approve(Claim.objects.get(pk=pk), actor=None)
+    single = (time.perf_counter() - started) / max(singles, 1)
+    print(f"single: {singles:,} approvals one by one, {single * 1000:.1f} ms each")
     connection.set_schema_to_public()
     with connection.cursor() as cursor:
         cursor.execute(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE')
-    return seconds
+    return seconds, single
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--stays", type=int, default=100_000)
     parser.add_argument("--claims", type=int, default=10_000)
+    parser.add_argument("--singles", type=int, default=300)
     args = parser.parse_args()
     setup("bench_adjudication")
     per_s = pure(args.stays)
-    seconds = month(args.claims)
+    seconds, single = month(args.claims, args.singles)
     emit(
         {
             "bench": "adjudication",
@@ -220,6 +233,7 @@ def main() -> None:
             "claims": args.claims,
             "month_10000_s": round(seconds * 10_000 / args.claims, 2),
             "approvals_per_s": round(args.claims / seconds),
+            "single_approval_ms": round(single * 1000, 1),
         }
     )
 

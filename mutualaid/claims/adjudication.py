@@ -25,7 +25,7 @@ A claim is approvable when every rule passes and the amount is above zero.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from functools import cached_property
 from typing import NamedTuple
@@ -80,6 +80,10 @@ class PolicyTerms:
         return dict(self.subsidy_table)
 
     @cached_property
+    def _json(self) -> dict:
+        return {f.name: _plain(getattr(self, f.name)) for f in fields(self) if f.name != "subsidy_table"}
+
+    @cached_property
     def _period(self) -> str:
         return f"{self.scheme_year} 互助年度保障期（{self.coverage_start.isoformat()} 至 {self.coverage_end.isoformat()}）"
 
@@ -98,6 +102,9 @@ class Stay:
     out_of_pocket_fen: int
     drg_code: str  # "" when not determined yet
     filed_on: date
+
+
+_STAY_FIELDS = tuple(f.name for f in fields(Stay))
 
 
 @dataclass(frozen=True)
@@ -311,23 +318,30 @@ def adjudicate(policy: PolicyTerms | None, enrolled: bool, stay: Stay, history: 
 # --- inputs as JSON (stored with the decision, and read back to re-run it) -----------------------------------------
 
 
-def inputs_to_json(policy: PolicyTerms | None, enrolled: bool, stay: Stay, history: History) -> dict:
-    def plain(value):
-        if isinstance(value, date):
-            return value.isoformat()
-        if isinstance(value, frozenset):
-            return sorted(value)
-        if isinstance(value, tuple | list):
-            return [plain(v) for v in value]
-        if isinstance(value, dict):
-            return {k: plain(v) for k, v in value.items()}
-        return value
+def _plain(value):
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, frozenset):
+        return sorted(value)
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    return value
 
+
+def inputs_to_json(policy: PolicyTerms | None, enrolled: bool, stay: Stay, history: History) -> dict:
+    """The inputs as JSON, to store with a decision. Of the subsidy table only the stay's own group's row is kept:
+    the decision reads no other, and the whole table stays in the (immutable) policy version it names."""
+    policy_json = None
+    if policy is not None:
+        policy_json = dict(policy._json)
+        policy_json["subsidy_table"] = [
+            [code, amount] for code, amount in policy.subsidy_table if code == stay.drg_code
+        ]
     return {
-        "policy": plain(asdict(policy)) if policy is not None else None,
+        "policy": policy_json,
         "enrolled": enrolled,
-        "stay": plain(asdict(stay)),
-        "history": plain(asdict(history)),
+        "stay": {name: _plain(getattr(stay, name)) for name in _STAY_FIELDS},
+        "history": {"approved_fen": history.approved_fen, "claimed_stays": _plain(history.claimed_stays)},
     }
 
 

@@ -39,3 +39,17 @@ def _send(notice_id: int) -> str:
         notice.sent_at = timezone.now()
         notice.save(update_fields=["attempts", "sent_at"])
     return "sent"
+
+
+@shared_task(name="claims.send_decision_sms_many", bind=True, max_retries=5, default_retry_delay=30)
+def send_decision_sms_many(self, notice_ids: list[int]) -> dict[str, int]:
+    """The SMS of a batch of decisions; each notice is sent once (see ``send_decision_sms``), so a retry of the
+    batch sends only what is left."""
+    counts: dict[str, int] = {}
+    for notice_id in notice_ids:
+        try:
+            outcome = _send(notice_id)
+        except Exception as exc:  # the gateway failed: the rest are tried again later
+            raise self.retry(exc=exc) from exc
+        counts[outcome] = counts.get(outcome, 0) + 1
+    return counts

@@ -45,6 +45,18 @@ def sync(
     )
 
 
+def remove(town_code: str, claim_ids: list[int]) -> None:
+    """Drop the rows of claims that left the open states (one statement)."""
+    town_id = Town.objects.filter(code=town_code).values_list("pk", flat=True).first()
+    if town_id is None or not claim_ids:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {QueueEntry._meta.db_table} WHERE town_id = %s AND claim_id = ANY(%s)",
+            [town_id, list(claim_ids)],
+        )
+
+
 def queue_for(user) -> QuerySet[QueueEntry]:
     """The open claims of every town the user's firms serve, by due date: one query (platform staff see all)."""
     entries = QueueEntry.objects.select_related("town")

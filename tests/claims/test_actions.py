@@ -281,3 +281,49 @@ def test_extension_codes_keep_their_lower_case_x(scheme, users):
         scheme.head, stay_data(diagnosis_codes=[" a00.000X001 "]), actor=users["member"]
     )
     assert claim.diagnosis_codes == ["A00.000x001"]
+
+
+def test_a_reviewers_list_is_approved_in_one_transaction_by_the_rules(scheme, users):
+    from mutualaid.funds.models import JournalEntry
+
+    big = dict(total_cost_fen=20_000_000, insurance_paid_fen=10_000_000, out_of_pocket_fen=10_000_000)
+    claims = []
+    for day in (
+        2,
+        6,
+        10,
+        14,
+        18,
+        22,
+    ):  # 王大山: six stays, 20,000 each by the table (GB11); the cap is 100,000
+        stay = stay_data(admission_date=date(2023, 2, day), discharge_date=date(2023, 2, day + 2), **big)
+        claims.append(complete(actions.create_claim(scheme.head, stay, actor=users["member"])))
+    claims.append(
+        complete(actions.create_claim(scheme.neighbour, stay_data(hospital_designated=False), actor=None))
+    )
+    claims.append(complete(actions.create_claim(scheme.spouse, stay_data(), actor=None)))
+    for claim in claims:
+        reviewed(claim, users)
+    Claim.objects.filter(pk__in=[c.pk for c in claims[:6]]).update(drg_code="GB11")
+    Claim.objects.filter(pk=claims[7].pk).update(drg_code="EB19")
+    draft = actions.create_claim(scheme.spouse, stay_data(admission_date=date(2023, 1, 5)), actor=None)
+    with pytest.raises(ValidationError) as refused:
+        actions.approve_many([*claims, draft], actor=users["reviewer"])
+    assert code_of(refused.value) == ("claims", "wrong_state")
+    approved, left = actions.approve_many(claims, actor=users["reviewer"])
+    assert [c.amount_fen for c in approved] == [2_000_000] * 5 + [1_200_000]
+    assert [(c.pk, d.failed) for c, d in left] == [
+        (claims[5].pk, ("yearly_cap",)),
+        (claims[6].pk, ("designated_hospital", "drg_quota")),
+    ]
+    assert Claim.objects.get(pk=claims[5].pk).state == ClaimState.IN_REVIEW
+    assert JournalEntry.objects.filter(kind="expense_accrual").count() == 1
+    assert balance_of(2022, "payable:subsidies") == 11_200_000
+    assert selectors.approved_so_far(scheme.head.pk, 2022) == 10_000_000
+    assert SmsNotice.objects.filter(claim__in=approved).count() == 6
+    assert ClaimEvent.objects.filter(action="approved").count() == 6
+    assert not QueueEntry.objects.filter(claim_id__in=[c.pk for c in approved]).exists()
+    rerun = adjudication.adjudicate(
+        *adjudication.inputs_from_json(Decision.objects.get(claim=approved[0]).inputs)
+    )
+    assert rerun.amount_fen == 2_000_000

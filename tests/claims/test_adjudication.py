@@ -138,7 +138,13 @@ def test_duplicates_unlisted_groups_and_the_clamps():
 def test_inputs_round_trip_through_json_and_give_the_same_decision():
     history = History(approved_fen=1234, claimed_stays=((date(2023, 1, 2), date(2023, 1, 5)),))
     stored = inputs_to_json(XINSHENG, True, STAY, history)
-    assert inputs_from_json(stored) == (XINSHENG, True, STAY, history)
+    # Only the stay's own group's row of the subsidy table is kept (the decision reads no other).
+    assert inputs_from_json(stored) == (
+        replace(XINSHENG, subsidy_table=(("EB19", 15000 * YUAN),)),
+        True,
+        STAY,
+        history,
+    )
     assert adjudicate(*inputs_from_json(stored)) == adjudicate(XINSHENG, True, STAY, history)
 
 
