@@ -315,3 +315,34 @@ def test_bad_input_through_the_api(scheme, users):
     )
     assert no_reason["data"]["approveClaim"]["errors"][0]["code"] == "REASON_REQUIRED"
     assert snapshot() == before
+
+
+APPROVE_MANY = """mutation($ids: [ID!]!) { approveClaims(ids: $ids) {
+  claims { id state amount } leftInReview { id state adjudication { reasons { code passed } } }
+  errors { field code } } }"""
+
+
+@pytest.mark.parametrize(
+    "role,allowed",
+    [("reviewer", True), ("town_admin", False), ("town_finance", False), ("coordinator", False),
+     ("member", False), ("other_firm_reviewer", False), ("anonymous", False)],
+)  # fmt: skip
+def test_approve_a_list_matrix(scheme, users, role, allowed):
+    good = complete(actions.create_claim(scheme.head, stay_data(), actor=None))
+    bad = complete(actions.create_claim(scheme.neighbour, stay_data(inpatient=False), actor=None))
+    for claim in (good, bad):
+        actions.submit(claim, actor=None)
+        actions.start_review(claim, actor=None)
+        Claim.objects.filter(pk=claim.pk).update(drg_code="EB19")
+    before = snapshot()
+    result = graphql(users[role], APPROVE_MANY, {"ids": [gid(good), gid(bad)]}, town=scheme.town)
+    if allowed:
+        payload = result["data"]["approveClaims"]
+        assert payload["errors"] == []
+        assert payload["claims"] == [{"id": gid(good), "state": "APPROVED", "amount": "12000.00"}]
+        left = payload["leftInReview"][0]
+        assert left["state"] == "IN_REVIEW"
+        assert {"code": "inpatient", "passed": False} in left["adjudication"]["reasons"]
+    else:
+        assert refused(result, "approveClaims"), result
+        assert snapshot() == before

@@ -13,6 +13,7 @@ from mutualaid.graphql.claims.mutations.apply import (
 )
 from mutualaid.graphql.claims.mutations.review import (
     ApproveClaim,
+    ApproveClaims,
     RejectClaim,
     RequestClaimInformation,
     StartClaimReview,
@@ -27,5 +28,6 @@ class ClaimMutations(graphene.ObjectType):
     resubmit_claim = ResubmitClaim.Field()
     start_claim_review = StartClaimReview.Field()
     approve_claim = ApproveClaim.Field()
+    approve_claims = ApproveClaims.Field()
     reject_claim = RejectClaim.Field()
     request_claim_information = RequestClaimInformation.Field()

@@ -4,12 +4,17 @@ towns the firm serves."""
 from __future__ import annotations
 
 import graphene
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from mutualaid.claims import actions
 from mutualaid.claims import permissions as perms
 from mutualaid.graphql.claims.mutations.apply import ClaimMutation
 from mutualaid.graphql.claims.mutations.base import ClaimError, claim_target, visible_claim
+from mutualaid.graphql.claims.types import ClaimType
+from mutualaid.graphql.core.mutations import BaseMutation
 from mutualaid.graphql.core.values import fen
+
+MAX_BATCH = 500
 
 
 class ReviewMutation(ClaimMutation):
@@ -101,3 +106,46 @@ class RequestClaimInformation(ReviewMutation):
         return cls(
             claim=actions.request_info(visible_claim(info, id), actor=info.context.user, reason=reason)
         )
+
+
+class ApproveClaims(BaseMutation):
+    """一次核准多件审核中的申请（均按规则计算金额与病组，不调整）；规则不予核准的留在审核中并说明理由。"""
+
+    claims = graphene.List(graphene.NonNull(ClaimType), required=True, description="已核准的申请")
+    left_in_review = graphene.List(
+        graphene.NonNull(ClaimType),
+        required=True,
+        description="规则不予核准、仍在审核中的申请（见其试算理由）",
+    )
+
+    class Arguments:
+        ids = graphene.List(graphene.NonNull(graphene.ID), required=True)
+        note = graphene.String(description="审核意见")
+
+    class Meta:
+        permission = perms.REVIEW_CLAIMS
+        error_type = ClaimError
+
+    @classmethod
+    def _claims(cls, info, ids):
+        if not ids or len(ids) > MAX_BATCH:
+            raise ValidationError(
+                {"ids": ValidationError(f"请选择 1 至 {MAX_BATCH} 件申请", code="invalid_choice")}
+            )
+        return [visible_claim(info, global_id, f"ids.{n}") for n, global_id in enumerate(ids)]
+
+    @classmethod
+    def get_target(cls, info, ids, **data):
+        claims = cls._claims(info, ids)
+        # Every claim must be the reviewer's: the rule is checked on each claim's village here, then on the town.
+        for claim in claims:
+            if not perms.can(info.context.user, perms.REVIEW_CLAIMS, claim):
+                raise PermissionDenied
+        return claim_target(info, claims[0])
+
+    @classmethod
+    def perform_mutation(cls, info, ids, note=""):
+        approved, left = actions.approve_many(
+            cls._claims(info, ids), actor=info.context.user, note=note or ""
+        )
+        return cls(claims=approved, left_in_review=[claim for claim, _ in left])
