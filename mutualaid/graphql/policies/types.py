@@ -229,7 +229,7 @@ class PolicyVersionType(DjangoObjectType):
         if policy.status == PolicyStatus.PUBLISHED:
             return []
         return [
-            PolicyIssue(field=api_name(e.field), code=e.code, message=e.message)
+            PolicyIssue(field=api_name(e.field), code=e.code.upper(), message=e.message)  # as the enum NAMEs
             for e in actions.publishing_errors(policy)
         ]
 
