@@ -56,6 +56,12 @@ def test_each_models_change_page_opens_for_an_existing_row(superuser_client):
         assert response.status_code == 200, (url, response.status_code)
 
 
+def test_admin_index_opens_for_staff_without_model_permissions(towns):
+    client = Client()
+    client.force_login(make_user(is_staff=True))
+    assert client.get("/admin/").status_code == 200
+
+
 def test_admin_refuses_anonymous_and_non_staff(towns):
     assert Client().get("/admin/").status_code == 302
     client = Client()
