@@ -14,6 +14,7 @@ from mutualaid.graphql.core.validation import LIMIT_RULES
 from mutualaid.graphql.drg.schema import DrgQueries
 from mutualaid.graphql.enrolment.schema import EnrolmentMutations, EnrolmentQueries
 from mutualaid.graphql.funds.schema import FundMutations, FundQueries
+from mutualaid.graphql.payouts.schema import PayoutMutations, PayoutQueries
 from mutualaid.graphql.policies.schema import PolicyMutations, PolicyQueries
 from mutualaid.graphql.regions.schema import RegionQueries
 from mutualaid.graphql.tenants.schema import TownMutations, TownQueries
@@ -37,13 +38,20 @@ class TownQuery(
     PolicyQueries,
     FundQueries,
     ClaimQueries,
+    PayoutQueries,
     graphene.ObjectType,
 ):
     pass
 
 
 class TownMutation(
-    AccountMutations, EnrolmentMutations, PolicyMutations, FundMutations, ClaimMutations, graphene.ObjectType
+    AccountMutations,
+    EnrolmentMutations,
+    PolicyMutations,
+    FundMutations,
+    ClaimMutations,
+    PayoutMutations,
+    graphene.ObjectType,
 ):
     pass
 

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.urls import include, path
 
 from mutualaid.graphql.views import TownGraphQLView
+from mutualaid.payouts import views as payout_views
 from mutualaid.policies import views as policy_views
 from mutualaid.project import views
 
@@ -15,4 +16,5 @@ urlpatterns = [
         policy_views.subsidy_table_download,
         name="policy-subsidy-table-download",
     ),
+    path("payouts/<int:pk>/<str:name>", payout_views.batch_file, name="payout-batch-file"),
 ]
