@@ -684,9 +684,10 @@ def approve_many(
     claims, *, actor, note: str = ""
 ) -> tuple[list[Claim], list[tuple[Claim, adjudication.Decision]]]:
     """A reviewer's list of claims in review, each approved with what the rules compute (its DRG as entered or
-    suggested; no overrides), in one transaction: the members' years locked first, one ledger entry with a pair
-    of lines per claim, decisions, events, audit and SMS notices written in bulk. Claims the rules do not approve
-    stay in review and are returned with their decision. Returns (approved, left in review)."""
+    suggested; no overrides), in one transaction: the members' years locked first, one ledger voucher for the
+    list (its decisions, each linked to the entry, give the breakdown by claim), decisions, events, audit and SMS
+    notices written in bulk. Claims the rules do not approve stay in review and are returned with their
+    decision. Returns (approved, left in review)."""
     ids = sorted({c.pk for c in claims})
     if not ids:
         return [], []
@@ -731,12 +732,9 @@ def approve_many(
             ledger.require_open(fund_year)
         except ValidationError as exc:
             raise invalid("claims", f"{year}互助年度已结账，不能再核准补助", Code.LEDGER) from exc
-        lines = []
-        for _claim, decision, _ in items:
-            lines += [
-                ledger.debit(EXPENSE_SUBSIDIES, decision.amount_fen),
-                ledger.credit(PAYABLE_SUBSIDIES, decision.amount_fen),
-            ]
+        # One voucher for the list: its decisions (each linked to the entry) give the breakdown by claim.
+        total = sum(decision.amount_fen for _, decision, _ in items)
+        lines = [ledger.debit(EXPENSE_SUBSIDIES, total), ledger.credit(PAYABLE_SUBSIDIES, total)]
         entries[year] = ledger.post(
             fund_year,
             EntryKind.EXPENSE_ACCRUAL,

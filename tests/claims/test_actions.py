@@ -317,7 +317,8 @@ def test_a_reviewers_list_is_approved_in_one_transaction_by_the_rules(scheme, us
         (claims[6].pk, ("designated_hospital", "drg_quota")),
     ]
     assert Claim.objects.get(pk=claims[5].pk).state == ClaimState.IN_REVIEW
-    assert JournalEntry.objects.filter(kind="expense_accrual").count() == 1
+    entry = JournalEntry.objects.get(kind="expense_accrual")
+    assert entry.total_fen == 11_200_000 and entry.line_count == 2
     assert balance_of(2022, "payable:subsidies") == 11_200_000
     assert selectors.approved_so_far(scheme.head.pk, 2022) == 10_000_000
     assert SmsNotice.objects.filter(claim__in=approved).count() == 6
