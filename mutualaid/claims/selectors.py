@@ -55,7 +55,7 @@ def policy_terms(policy: PolicyVersion | None) -> adjudication.PolicyTerms | Non
         return None
     if not policy.is_published:
         return _terms(policy)
-    key = (connection.schema_name, policy.pk, policy.published_at)
+    key = (connection.schema_name, policy.pk, policy.published_at)  # type: ignore[attr-defined]
     if key not in _terms_cache:
         _terms_cache[key] = _terms(policy)
     return _terms_cache[key]

@@ -173,7 +173,7 @@ def _names(keys):
     return [names.get(pk, "") if full else crypto.mask_name(names.get(pk, "")) for pk, full in keys]
 
 
-def _missing(claims):
+def _missing(claims: list[Claim]) -> list[list[str]]:
     present: dict[int, set[str]] = {}
     for claim_id, kind in ClaimDocument.objects.filter(claim_id__in={c.pk for c in claims}).values_list(
         "claim_id", "kind"
