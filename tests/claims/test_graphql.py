@@ -346,3 +346,37 @@ def test_approve_a_list_matrix(scheme, users, role, allowed):
     else:
         assert refused(result, "approveClaims"), result
         assert snapshot() == before
+
+
+FULL_LIST = """{ claims(first: 50) { totalCount edges { node { id state applicantName amount isOverdue
+  missingDocuments documents { kind } events { action } decision { amount reasons { code } } } } } }"""
+
+
+def _list_queries(user, town) -> tuple[int, int]:
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    client.force_login(user)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post(
+            f"/t/{town.code}/graphql/", json.dumps({"query": FULL_LIST}), content_type="application/json"
+        )
+    data = response.json()
+    assert "errors" not in data, data
+    return len(captured), len(data["data"]["claims"]["edges"])
+
+
+def test_the_claims_list_costs_the_same_queries_for_3_and_12_claims(scheme, users):
+    def add(n):
+        connection.set_tenant(scheme.town)
+        for i in range(n):
+            claim = complete(actions.create_claim(
+                scheme.head, stay_data(admission_date=date(2023, 1, 1 + 2 * (i % 14))), actor=None))  # fmt: skip
+            actions.submit(claim, actor=None)
+
+    add(3)
+    few, rows_few = _list_queries(users["town_admin"], scheme.town)
+    add(9)
+    many, rows_many = _list_queries(users["town_admin"], scheme.town)
+    assert (rows_few, rows_many) == (3, 12)
+    assert few == many
