@@ -52,7 +52,14 @@ def test_each_town_page_opens_only_for_its_roles(page, scheme, users, claim, as_
 
 PLATFORM_PAGES = {
     # town staff see their own town's row here (the next test: never another town's)
-    "/console/": {"county", "coordinator", "other_coordinator", "town_admin", "town_finance", "other_town_admin"},
+    "/console/": {
+        "county",
+        "coordinator",
+        "other_coordinator",
+        "town_admin",
+        "town_finance",
+        "other_town_admin",
+    },
     "/console/onboarding/": {"county"},
     "/console/review/": {"reviewer", "other_firm_reviewer"},
 }
