@@ -299,6 +299,22 @@ STORAGES = {
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Uploaded files (claim documents, roster files): local disk by default, an S3-compatible bucket (django-storages)
+# when MUTUALAID_S3_BUCKET is set. Private objects; links are signed.
+if _env("MUTUALAID_S3_BUCKET"):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": _env("MUTUALAID_S3_BUCKET"),
+            "endpoint_url": _env("MUTUALAID_S3_ENDPOINT_URL") or None,
+            "region_name": _env("MUTUALAID_S3_REGION") or None,
+            "access_key": _env("MUTUALAID_S3_ACCESS_KEY_ID") or None,
+            "secret_key": _env("MUTUALAID_S3_SECRET_ACCESS_KEY") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
 WHITENOISE_USE_FINDERS = True
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",
