@@ -48,7 +48,7 @@ from mutualaid.platform.audit.actions import record_event
 from mutualaid.platform.crypto import mask_name
 from mutualaid.platform.money import MAX_FEN, fen_to_yuan
 
-ADVISORY_KEY = 716_016  # pg_advisory_xact_lock key of batch creation (per town schema's transaction)
+ADVISORY_KEY = 716_016  # pg_advisory_xact_lock(key, hash of the town's schema): one batch creation at a time
 
 
 def _who(actor) -> tuple[int | None, str]:
@@ -106,7 +106,7 @@ def gather_batch(month: date | None = None, *, actor) -> tuple[PayoutBatch, bool
     if month > rules.month_start(today):
         raise invalid("month", "不能为未来月份编制发放批次", Code.INVALID_MONTH)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_KEY])
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(current_schema()))", [ADVISORY_KEY])
     existing = PayoutBatch.objects.filter(month=month).first()
     if existing is not None:
         return existing, False

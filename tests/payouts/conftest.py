@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
+from django.db import transaction
 
 from mutualaid.claims.models import Claim, ClaimState, MemberYearTotal
 from mutualaid.funds import ledger
@@ -27,6 +28,7 @@ APRIL = date(2023, 4, 1)
 CARD = "6228480402564890018"
 
 
+@transaction.atomic
 def fund_bank(amount_fen: int, scheme_year: int = 2022) -> None:
     year = ledger.lock_year(scheme_year)
     ledger.post(
@@ -39,6 +41,7 @@ def fund_bank(amount_fen: int, scheme_year: int = 2022) -> None:
     )
 
 
+@transaction.atomic
 def approved_claim(
     member, amount_fen: int = 500_000, *, decided=None, card: str = CARD, drg: str = "ES23"
 ) -> Claim:

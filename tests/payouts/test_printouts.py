@@ -54,10 +54,10 @@ def test_detail_and_summary_pdfs_render_chinese_with_an_embedded_font(claims, us
 
 def test_xlsx_printouts_and_bank_files(claims, users, scheme):
     batch, _ = actions.gather_batch(APRIL, actor=users["town_admin"])
-    PayoutLine.objects.filter(claim_id=claims["head"].pk).update(payee_name="=HYPERLINK(\"x\")")
+    PayoutLine.objects.filter(claim_id=claims["head"].pk).update(payee_name='=HYPERLINK("x")')
     sheet = load_workbook(io.BytesIO(exports.detail_xlsx(batch))).active
     values = [cell for row in sheet.iter_rows(values_only=True) for cell in row if cell is not None]
-    assert "'=HYPERLINK(\"x\")" in values
+    assert '\'=HYPERLINK("x")' in values
     assert FULL_CARD not in str(values)
     summary = load_workbook(io.BytesIO(exports.summary_xlsx(batch))).active
     assert any(row[0] == "合计" for row in summary.iter_rows(values_only=True))
@@ -67,7 +67,7 @@ def test_xlsx_printouts_and_bank_files(claims, users, scheme):
     rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
     assert rows[0] == ["流水号", "户名", "卡号", "金额", "开户行", "用途"]
     by_name = {row[1]: row for row in rows[1:]}
-    assert by_name["'=HYPERLINK(\"x\")"][2] == FULL_CARD
+    assert by_name['\'=HYPERLINK("x")'][2] == FULL_CARD
     _, content = actions.export_batch(batch, fmt="xlsx", actor=users["town_finance"])
     bank = load_workbook(io.BytesIO(content)).active
     assert FULL_CARD in [row[2] for row in bank.iter_rows(values_only=True)]
