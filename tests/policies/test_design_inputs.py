@@ -246,7 +246,9 @@ def test_saving_a_design_amends_the_published_policy_and_notes_every_input(town_
     # a second design replaces the draft's table, no third version; its weights are still the published table's
     second = inputs.prepare_design(2022, reserve_bp=500)
     assert second.weights.note == outcome.weights.note
-    assert [line.amount_fen for line in second.design.lines] == [line.amount_fen for line in outcome.design.lines]
+    assert [line.amount_fen for line in second.design.lines] == [
+        line.amount_fen for line in outcome.design.lines
+    ]
     again = inputs.save_design_as_draft(inputs.prepare_design(2022, reserve_bp=2000), None)
     assert again.pk == draft.pk
 
