@@ -151,16 +151,16 @@ def household(request, pk: int):
                     messages.success(request, "已记录收款")
                     return redirect("web-household", pk=pk)
     members = list(house.members.order_by("pk"))
-    for m in members:
-        m.masked_name = mask_name(m.name)
+    masked = {m.pk: mask_name(m.name) for m in members}
     enrolments = list(
         house.enrolments.order_by("-scheme_year").prefetch_related(
             Prefetch("contributions", to_attr="payments"), "members__member"
         )
     )
-    for e in enrolments:
-        e.outstanding_fen = sum(actions.outstanding_by_source(e).values())
+    outstanding = {e.pk: sum(actions.outstanding_by_source(e).values()) for e in enrolments}
     context = {
+        "masked": masked,
+        "outstanding": outstanding,
         "household": house,
         "members": members,
         "full_names": perms.sees_full_names(user, town_code(request), village),

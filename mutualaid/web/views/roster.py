@@ -82,5 +82,5 @@ def roster_errors(request, pk: int):
     job = _job(request, pk)
     if not job.error_report:
         raise Http404("未找到页面")
-    name = job.error_report.name.rsplit("/", 1)[-1]
+    name = (job.error_report.name or "").rsplit("/", 1)[-1]
     return FileResponse(job.error_report.open("rb"), as_attachment=True, filename=name)

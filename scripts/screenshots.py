@@ -1,0 +1,41 @@
+#!/usr/bin/env python3
+"""Regenerate docs/screenshots/ (the web console's main pages, shown in the README).
+
+Runs the browser tests (tests/e2e) with MUTUALAID_SCREENSHOTS set: each test saves the pages it walks through as
+PNG files, 1366×768 for the offices and 360 px wide for the phone pages. Needs chromium and chromium-driver
+(.ci/run installs them). Usage: python scripts/screenshots.py [pytest options]
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def main() -> int:
+    out = ROOT / "docs" / "screenshots"
+    out.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    env["MUTUALAID_SCREENSHOTS"] = str(out)
+    env.setdefault("TEST_DATABASE_NAME", "test_screenshots")
+    env.setdefault("MUTUALAID_HOME", str(ROOT / "var"))
+    python = ROOT / ".venv" / "bin" / "python"
+    command = [
+        str(python if python.exists() else sys.executable),
+        "-m",
+        "pytest",
+        "tests/e2e",
+        "-q",
+        *sys.argv[1:],
+    ]
+    result = subprocess.run(command, cwd=ROOT, env=env, check=False)
+    print("\n".join(sorted(p.name for p in out.glob("*.png"))))
+    return result.returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main())
