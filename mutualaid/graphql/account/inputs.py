@@ -9,7 +9,7 @@ from mutualaid.graphql.account.types import RoleEnum
 
 class UserInviteInput(graphene.InputObjectType):
     phone = graphene.String(required=True, description="被邀请人手机号；验证码以短信发送")
-    role = graphene.Field(RoleEnum, required=True)
+    role = graphene.InputField(RoleEnum, required=True)
     town_code = graphene.String(description="镇级与村级角色的乡镇；乡镇接口中默认为当前乡镇")
     village_code = graphene.String(description="村兼职协管员的村（12 位村级区划代码，须为本镇已建档的村）")
     county_code = graphene.String(description="县/市乡村振兴局角色的县（6 位区划代码）")

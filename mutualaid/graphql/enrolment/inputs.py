@@ -8,5 +8,5 @@ from mutualaid.graphql.enrolment.types import SourceEnum
 
 
 class SourceAmountInput(graphene.InputObjectType):
-    source = graphene.Field(SourceEnum, required=True)
+    source = graphene.InputField(SourceEnum, required=True)
     amount = graphene.String(required=True, description="元")

@@ -8,5 +8,5 @@ from mutualaid.graphql.funds.types import FundSourceEnum
 
 
 class FundSourceAmountInput(graphene.InputObjectType):
-    source = graphene.Field(FundSourceEnum, required=True)
+    source = graphene.InputField(FundSourceEnum, required=True)
     amount = graphene.String(required=True, description="金额（元）")

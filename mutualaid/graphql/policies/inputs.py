@@ -18,19 +18,19 @@ PolicyDraftInput = type("PolicyDraftInput", (graphene.InputObjectType,), input_f
 
 
 class FundingShareInput(graphene.InputObjectType):
-    source = graphene.Field(FundingSourceEnum, required=True)
+    source = graphene.InputField(FundingSourceEnum, required=True)
     amount = graphene.String(required=True, description="每人每年出资（元）")
 
 
 class SpecialGroupInput(graphene.InputObjectType):
-    category = graphene.Field(HardshipCategoryEnum, required=True)
-    treatment = graphene.Field(TreatmentEnum, required=True)
+    category = graphene.InputField(HardshipCategoryEnum, required=True)
+    treatment = graphene.InputField(TreatmentEnum, required=True)
     paid_by = graphene.Field(FundingSourceEnum, description="个人出资部分由谁全额补助（仅免个人出资时）")
 
 
 class ThresholdInput(graphene.InputObjectType):
-    insurance_type = graphene.Field(InsuranceTypeEnum, required=True)
-    basis = graphene.Field(ThresholdBasisEnum, required=True)
+    insurance_type = graphene.InputField(InsuranceTypeEnum, required=True)
+    basis = graphene.InputField(ThresholdBasisEnum, required=True)
     amount = graphene.String(required=True, description="起付金额（元）")
 
 
