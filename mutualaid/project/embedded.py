@@ -2,15 +2,17 @@
 
 With no environment set the platform needs no system services: pgserver ships PostgreSQL binaries in a wheel
 and we keep its data under ``$MUTUALAID_HOME/pgdata``. The server is left running between commands so that the
-web server, the worker and the CLI all share it; ``mutualaid manage embedded_db stop`` stops it.
+web server, the worker and the CLI all share it; ``serve`` stops it on exit when it was the one to start it.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import secrets
+import subprocess
 from pathlib import Path
 
 # Whether this process started the embedded server (``serve`` stops only a server it started).
@@ -54,11 +56,16 @@ def drop_embedded_database(name: str) -> None:
 
 
 def stop_embedded_database() -> None:
-    import pgserver
-
+    """Stop the embedded server now, whoever else has used it (pgserver's own clean-up stops it only when the
+    last process that ever opened it leaves, and a killed process never leaves)."""
     pgdata = home() / "pgdata"
-    if (pgdata / "postmaster.pid").exists():
-        pgserver.get_server(pgdata, cleanup_mode="stop").cleanup()
+    if not (pgdata / "postmaster.pid").exists():
+        return
+    from pgserver._commands import pg_ctl
+
+    user = "pgserver" if os.geteuid() == 0 else None  # pgserver runs the server as this user under root
+    with contextlib.suppress(subprocess.CalledProcessError):
+        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user)
 
 
 def generated_secrets() -> dict[str, str]:

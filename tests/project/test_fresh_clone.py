@@ -125,7 +125,7 @@ def test_the_readme_commands_work_in_either_order_on_a_fresh_clone(tmp_path, ord
     clone = tmp_path / "clone"
     subprocess.run(["git", "clone", "--quiet", str(REPO), str(clone)], check=True)
     env = _environment(clone)
-    (clone / "var" / "run").mkdir(parents=True)
+    (clone / "var" / "run").mkdir(parents=True, mode=0o700)
     try:
         # When the two README commands run in this order, each works
         if order == "serve-then-test":
