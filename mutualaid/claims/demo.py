@@ -63,7 +63,10 @@ SCENARIOS = (
         diagnoses=("C16.900",),
         procedures=("43.9900",),
         drg="GB11",
-        override=(12000, "费用清单中 6,000 元为目录外自费药品，按实际合规费用核定"),
+        override=(
+            12000,
+            "主要手术为胃全部切除术，病组按 GB11 核定；费用清单中 6,000 元为目录外自费药品，按合规费用核定补助",
+        ),
     ),
     Scenario("in_batch", 16000, 9500, diagnoses=("I63.900",), drg="BR25"),
     Scenario("paid", 36000, 22000, diagnoses=("M17.900",), procedures=("81.5400",), drg="IC29"),
