@@ -167,6 +167,14 @@ def fault_postgres(stack: Stack, admin_token: str, down_seconds: float = 5.0, cl
     }
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
 def _redis(stack: Stack, url_key: str):
     import redis
 
@@ -199,10 +207,15 @@ def fault_redis(stack: Stack, admin: Client, imports: int = 4, households: int =
     workers = [name for name in stack.info["services"] if name.startswith("worker")]
     before = heartbeat_counts(stack)
     started = time.monotonic()
+    stopped = []
     for name in workers:  # no worker: the tasks wait in Redis
         stack.hold(name)
-        os.killpg(stack.service_pid(name), signal.SIGTERM)
-    time.sleep(3)
+        stopped.append(stack.service_pid(name))
+        os.killpg(stopped[-1], signal.SIGTERM)
+    deadline = time.monotonic() + 60
+    while any(_alive(pid) for pid in stopped):  # gone, not still taking messages while shutting down
+        assert time.monotonic() < deadline, "workers did not stop"
+        time.sleep(0.1)
     job_ids = [_import(admin, f"{TOWN}3{n:02d}", households, seed=10 + n)[0] for n in range(imports)]
     queued = _redis(stack, "broker_url").llen("celery")
     old_pid = stack.service_pid("redis")

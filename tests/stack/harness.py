@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import ctypes
 import http.client
 import io
 import json
@@ -84,6 +85,10 @@ def start_stack(*args: str, timeout: float = 600) -> Stack:
     packages cannot be installed, RuntimeError with its output when it fails otherwise."""
     folder = Path(tempfile.mkdtemp(prefix="stack-run-"))
     json_path, output = folder / "stack.json", folder / "local-stack.out"
+
+    def stop_with_us():  # the stack stops (SIGTERM: cleanly) when the process that started it dies
+        ctypes.CDLL("libc.so.6").prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
     with output.open("wb") as out:
         process = subprocess.Popen(
             [sys.executable, str(REPO / "deploy" / "local-stack"), "--json", str(json_path), *args],
@@ -91,6 +96,7 @@ def start_stack(*args: str, timeout: float = 600) -> Stack:
             stderr=subprocess.STDOUT,
             cwd=REPO,
             env={k: v for k, v in os.environ.items() if not k.startswith("PYTEST")},
+            preexec_fn=stop_with_us,
         )
     deadline = time.monotonic() + timeout
     while not json_path.exists():
