@@ -17,17 +17,24 @@ from mutualaid.graphql.funds.schema import FundMutations, FundQueries
 from mutualaid.graphql.payouts.schema import PayoutMutations, PayoutQueries
 from mutualaid.graphql.policies.schema import PolicyMutations, PolicyQueries
 from mutualaid.graphql.regions.schema import RegionQueries
+from mutualaid.graphql.reporting.schema import ReportingMutations, ReportingQueries
 from mutualaid.graphql.tenants.schema import TownMutations, TownQueries
 from mutualaid.graphql.town.schema import TownRootQueries
 
 
 class PlatformQuery(
-    AccountQueries, RegionQueries, TownQueries, DrgQueries, ReviewQueueQueries, graphene.ObjectType
+    AccountQueries,
+    RegionQueries,
+    TownQueries,
+    DrgQueries,
+    ReviewQueueQueries,
+    ReportingQueries,
+    graphene.ObjectType,
 ):
     node = graphene.relay.Node.Field()
 
 
-class PlatformMutation(AccountMutations, TownMutations, graphene.ObjectType):
+class PlatformMutation(AccountMutations, TownMutations, ReportingMutations, graphene.ObjectType):
     pass
 
 

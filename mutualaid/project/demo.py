@@ -130,4 +130,8 @@ def build_demo(password: str = "demo-pass-2022") -> list[DemoLogin]:
         with town_schema(town):
             for step in town_demo_steps():
                 step(town)
+    # Platform-level content (public schema) that reads the towns' data: ``platform_demo_steps`` on an AppConfig.
+    for config in apps.get_app_configs():
+        for path in getattr(config, "platform_demo_steps", ()):
+            import_string(path)()
     return logins

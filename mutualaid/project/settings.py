@@ -90,6 +90,7 @@ SHARED_APPS = [
     "mutualaid.drg",
     "mutualaid.enrolment_index",
     "mutualaid.claims_queue",
+    "mutualaid.reporting",
     "mutualaid.web",
     "django_htmx",
     "django.contrib.contenttypes",
@@ -234,6 +235,19 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "payouts-monthly-batches": {
         "task": "payouts.prepare_monthly_batches",
         "schedule": crontab(minute="0", hour="1", day_of_month="1"),
+    },
+    # Supervision rollups: every town nightly, month-end snapshots on the 1st, quarterly report reminders daily.
+    "reporting-nightly-rollups": {
+        "task": "reporting.refresh_all_rollups",
+        "schedule": crontab(minute="30", hour="2"),
+    },
+    "reporting-monthly-snapshots": {
+        "task": "reporting.monthly_snapshots",
+        "schedule": crontab(minute="0", hour="3", day_of_month="1"),
+    },
+    "reporting-report-reminders": {
+        "task": "reporting.quarterly_report_reminders",
+        "schedule": crontab(minute="0", hour="9"),
     },
 }
 if _env("MUTUALAID_HEARTBEAT_SECONDS"):

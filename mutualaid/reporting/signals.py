@@ -1,0 +1,58 @@
+"""Changes that move a town's figures ask for a refresh of its rollup, after commit and coalesced.
+
+The domain apps do not know about reporting: this module subscribes to their models' ``post_save`` (enrolments,
+contributions, members, villages, claims and their events, ledger entries, payout batches). Within one transaction
+a town is scheduled once (the callback is looked up in the connection's on-commit list, which a rollback empties);
+after commit the first request of a quiet town inserts one ``RefreshRequest`` row and enqueues one task a minute
+later, and requests while that row exists do nothing, so many changes in a minute make one refresh.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from django.db import connection, transaction
+from django.db.models.signals import post_save
+
+from mutualaid.claims.models import Claim, ClaimEvent
+from mutualaid.enrolment.models import Contribution, Enrolment, Member, Village
+from mutualaid.funds.models import JournalEntry
+from mutualaid.payouts.models import PayoutBatch
+from mutualaid.reporting import tasks
+from mutualaid.reporting.models import RefreshRequest
+
+COALESCE_SECONDS = 60
+WATCHED = (Enrolment, Contribution, Member, Village, Claim, ClaimEvent, JournalEntry, PayoutBatch)
+
+
+def request_refresh(town_code: str) -> bool:
+    """Ask for a refresh of the town's rollup; True when this request enqueued the task (the others coalesce)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {RefreshRequest._meta.db_table} (town_code, requested_at) VALUES (%s, now()) "
+            "ON CONFLICT (town_code) DO NOTHING RETURNING id",
+            [town_code],
+        )
+        inserted = cursor.fetchone() is not None
+    if inserted:
+        tasks.refresh_town_rollup.apply_async(args=[town_code], countdown=COALESCE_SECONDS)
+    return inserted
+
+
+def _scheduled(town_code: str) -> bool:
+    return any(getattr(item[1], "reporting_town", None) == town_code for item in connection.run_on_commit)
+
+
+def town_changed(sender=None, **kwargs) -> None:
+    tenant = getattr(connection, "tenant", None)
+    code = getattr(tenant, "code", None)
+    if not code or _scheduled(code):
+        return
+    callback = partial(request_refresh, code)
+    callback.reporting_town = code  # type: ignore[attr-defined]
+    transaction.on_commit(callback)
+
+
+def connect() -> None:
+    for model in WATCHED:
+        post_save.connect(town_changed, sender=model, dispatch_uid=f"reporting.{model._meta.label}")
