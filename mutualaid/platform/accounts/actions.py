@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -35,16 +36,24 @@ def _hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def _issue(user: User, kind: str, ttl: int) -> tuple[str, datetime]:
+def _issue(user: User, kind: str, ttl: int, pair: uuid.UUID, family: uuid.UUID) -> tuple[str, datetime]:
     key = secrets.token_urlsafe(32)
     expires_at = timezone.now() + timedelta(seconds=ttl)
-    ApiToken.objects.create(user=user, kind=kind, key_hash=_hash(key), expires_at=expires_at)
+    ApiToken.objects.create(
+        user=user, kind=kind, key_hash=_hash(key), expires_at=expires_at, pair=pair, family=family
+    )
     return key, expires_at
 
 
-def _issue_pair(user: User) -> TokenPair:
-    access, access_expires = _issue(user, ApiToken.Kind.ACCESS, settings.ACCESS_TOKEN_TTL_SECONDS)
-    refresh, refresh_expires = _issue(user, ApiToken.Kind.REFRESH, settings.REFRESH_TOKEN_TTL_SECONDS)
+def _issue_pair(user: User, family: uuid.UUID | None = None) -> TokenPair:
+    pair = uuid.uuid4()
+    family = family or pair
+    access, access_expires = _issue(
+        user, ApiToken.Kind.ACCESS, settings.ACCESS_TOKEN_TTL_SECONDS, pair, family
+    )
+    refresh, refresh_expires = _issue(
+        user, ApiToken.Kind.REFRESH, settings.REFRESH_TOKEN_TTL_SECONDS, pair, family
+    )
     return TokenPair(access, access_expires, refresh, refresh_expires, user)
 
 
@@ -70,16 +79,42 @@ def user_for_access_token(key: str) -> User | None:
     return token.user if token else None
 
 
-@transaction.atomic
+def _invalid_refresh() -> ValidationError:
+    return ValidationError("刷新令牌无效或已过期", code=AccountErrorCode.INVALID_TOKEN.value)
+
+
 def refresh_tokens(refresh_key: str) -> TokenPair:
-    """Rotate: the old refresh token is revoked and a new pair issued."""
+    """Rotate: the old refresh token is spent and a new pair of the same family issued.
+
+    A spent refresh token presented again means two parties hold it (theft detection): every token of its family
+    is revoked, committed even though the request fails (the mutation runs outside a transaction)."""
+    spent = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=_hash(refresh_key), kind=ApiToken.Kind.REFRESH, rotated_at__isnull=False)
+        .first()
+    )
+    if spent is not None:
+        _revoke_family(spent)
+        raise _invalid_refresh()
     token = _live_token(refresh_key, ApiToken.Kind.REFRESH)
     if token is None:
-        raise ValidationError("刷新令牌无效或已过期", code=AccountErrorCode.INVALID_TOKEN.value)
-    updated = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
-    if not updated:  # refreshed concurrently
-        raise ValidationError("刷新令牌无效或已过期", code=AccountErrorCode.INVALID_TOKEN.value)
-    return _issue_pair(token.user)
+        raise _invalid_refresh()
+    now = timezone.now()
+    with transaction.atomic():
+        if ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+            revoked_at=now, rotated_at=now
+        ):
+            return _issue_pair(token.user, token.family)
+    _revoke_family(token)  # refreshed concurrently: the same token spent twice
+    raise _invalid_refresh()
+
+
+def _revoke_family(token: ApiToken) -> None:
+    family = (
+        ApiToken.objects.filter(family=token.family) if token.family else ApiToken.objects.filter(pk=token.pk)
+    )
+    count = family.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+    record_event(None, "token.refresh_reused", token.user, {"token": token.pk, "revoked": count})
 
 
 def revoke_all_tokens(user: User) -> int:
@@ -88,9 +123,18 @@ def revoke_all_tokens(user: User) -> int:
 
 
 def revoke_token(key: str, user: User) -> None:
-    ApiToken.objects.filter(key_hash=_hash(key), user=user, revoked_at__isnull=True).update(
-        revoked_at=timezone.now()
+    """Revoke one of the user's own tokens together with the token issued beside it (access ↔ refresh).
+
+    Another user's token is refused exactly like an unknown one (no oracle), and the attempt is audited."""
+    token = ApiToken.objects.filter(key_hash=_hash(key)).first()
+    if token is None or token.user_id != user.pk:
+        if token is not None:
+            record_event(user, "token.revoke_refused", token.user, {"token": token.pk})
+        raise ValidationError("令牌无效，或不是您自己的令牌", code=AccountErrorCode.INVALID_TOKEN.value)
+    issued_together = (
+        ApiToken.objects.filter(pair=token.pair) if token.pair else ApiToken.objects.filter(pk=token.pk)
     )
+    issued_together.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
 
 
 @transaction.atomic

@@ -80,6 +80,12 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # The access and refresh token issued together share ``pair``; every token descended from one sign-in by
+    # refreshing shares ``family`` (reusing a rotated refresh token revokes the family); ``rotated_at`` marks a
+    # refresh token spent on a refresh.
+    pair = models.UUIDField(null=True, blank=True, db_index=True)
+    family = models.UUIDField(null=True, blank=True, db_index=True)
+    rotated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = "API 令牌"

@@ -53,6 +53,7 @@ class TokenRefresh(TokenFields, BaseMutation):
 
     class Meta:
         public = True
+        atomic = False  # reusing a spent refresh token revokes its family even though the request fails
         error_type = AccountError
 
     @classmethod
@@ -70,6 +71,7 @@ class TokenRevoke(BaseMutation):
 
     class Meta:
         public = True
+        atomic = False  # a refused attempt stays audited
         error_type = AccountError
 
     @classmethod
