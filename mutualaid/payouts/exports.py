@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import html
 import io
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -219,6 +220,9 @@ td.n { text-align: right; }
 thead { display: table-header-group; }
 tr { page-break-inside: avoid; }
 table.sign td { border: none; padding: 6mm 4mm 2mm 0; width: 25%; }
+pre.list { font-family: "Noto Sans Mono CJK SC", "PayoutCJK", monospace; font-size: 8pt; line-height: 1.45;
+           margin: 0; break-after: page; }
+pre.list:last-of-type { break-after: auto; }
 """
     )
 
@@ -239,23 +243,47 @@ def _meta(batch: PayoutBatch) -> str:
     )
 
 
+# The detail list is laid out as fixed-width text in the CJK monospace face of the embedded font (one text line a
+# row instead of a table of cells): WeasyPrint lays out a 10,000-line list in seconds instead of minutes.
+DETAIL_WIDTHS = (5, 12, 10, 18, 5, 11, 14, 19, 10, 26)
+DETAIL_RIGHT = (0, 5)
+ROWS_PER_PAGE = 36
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _fit(text: str, width: int, right: bool = False) -> str:
+    text = " ".join(str(text).split())
+    while _width(text) > width:
+        text = text[:-1]
+    space = " " * (width - _width(text))
+    return space + text if right else text + space
+
+
+def _text_row(cells) -> str:
+    return "  ".join(
+        _fit(str(c), w, i in DETAIL_RIGHT) for i, (c, w) in enumerate(zip(cells, DETAIL_WIDTHS, strict=True))
+    ).rstrip()
+
+
 def detail_pdf(batch: PayoutBatch) -> bytes:
-    parts = [f"<h1>{html.escape(_title(batch, '明细表'))}</h1>", _meta(batch), "<table><thead><tr>"]
-    parts += [f"<th>{h}</th>" for h in DETAIL_HEADERS]
-    parts.append("</tr></thead><tbody>")
+    header = _text_row(DETAIL_HEADERS)
+    rule = "-" * _width(header)
+    pages: list[list[str]] = [[]]
+    first_page_rows = ROWS_PER_PAGE - 4
     for number, line in enumerate(_lines(batch), start=1):
-        cells = _detail_row(number, line)
-        parts.append(
-            "<tr>"
-            + "".join(
-                f"<td class='n'>{html.escape(str(c))}</td>"
-                if i in (0, 5)
-                else f"<td>{html.escape(str(c))}</td>"
-                for i, c in enumerate(cells)
-            )
-            + "</tr>"
-        )
-    parts.append("</tbody></table>")
+        limit = first_page_rows if len(pages) == 1 else ROWS_PER_PAGE
+        if len(pages[-1]) >= limit:
+            pages.append([])
+        pages[-1].append(_text_row(_detail_row(number, line)))
+    parts = [f"<h1>{html.escape(_title(batch, '明细表'))}</h1>", _meta(batch)]
+    for rows in pages:
+        body = "\n".join([header, rule, *rows])
+        parts.append(f"<pre class='list'>{html.escape(body)}</pre>")
+    _, count, total = summary(batch)
+    parts.append(f"<p class='meta'>共 {count} 笔，合计 {yuan_text(total)} 元</p>")
     parts.append(_sign_off())
     return _render("".join(parts))
 

@@ -71,3 +71,32 @@ def test_xlsx_printouts_and_bank_files(claims, users, scheme):
     _, content = actions.export_batch(batch, fmt="xlsx", actor=users["town_finance"])
     bank = load_workbook(io.BytesIO(content)).active
     assert FULL_CARD in [row[2] for row in bank.iter_rows(values_only=True)]
+
+
+def test_the_pdf_renders_chinese_on_a_machine_without_chinese_fonts(tmp_path):
+    """Fontconfig sees no fonts at all (an empty configuration): the embedded font alone renders the text."""
+    import os
+    import subprocess
+    import sys
+
+    config = tmp_path / "fonts.conf"
+    config.write_text(
+        '<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">'
+        f"<fontconfig><cachedir>{tmp_path}/cache</cachedir></fontconfig>"
+    )
+    script = (
+        "import sys, django; django.setup()\n"
+        "from mutualaid.payouts.exports import _render\n"
+        "sys.stdout.buffer.write(_render('<h1>补助发放明细表</h1><pre class=\"list\">王大山  石盘村  5000.00</pre>'))\n"
+    )
+    env = {
+        **os.environ,
+        "FONTCONFIG_FILE": str(config),
+        "DJANGO_SETTINGS_MODULE": "mutualaid.project.settings",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, timeout=120, check=True
+    )
+    text = _pdf_text(done.stdout)
+    assert "补助发放明细表" in text and "王大山" in text and "石盘村" in text
+    assert "embedded" in _pdf_fonts(done.stdout)
