@@ -1,0 +1,82 @@
+"""Demo disclosures: 2022-09 to 2022-12 in each demo town, drafted from the ledger and published by the town admin
+on the 2nd of the next month (the clock set to then). In 新胜镇 the demo member objects to a subsidy of the first
+month that has one; the service firm's reviewer reopens the claim, the re-review's outcome is recorded, and the
+next month's disclosure publishes the objection, the answer and the outcome.
+
+Idempotent: a town that has disclosures is left alone.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+
+from mutualaid.claims import selectors
+from mutualaid.disclosure import actions, rules
+from mutualaid.disclosure.models import Disclosure
+from mutualaid.platform.accounts.models import User
+
+logger = logging.getLogger(__name__)
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+XINSHENG = "500152116"
+MONTHS = (date(2022, 9, 1), date(2022, 10, 1), date(2022, 11, 1), date(2022, 12, 1))
+
+
+def _at(day: date, hour: int = 10) -> datetime:
+    return datetime.combine(day, time(hour, 0), tzinfo=SHANGHAI)
+
+
+def _user(username: str):
+    return User.objects.filter(username=username).first()
+
+
+def _objection(town, disclosure: Disclosure) -> None:
+    line = disclosure.content["subsidies"][0]
+    member = _user("member") or _user(f"{town.slug}_admin")
+    reviewer = _user("reviewer")
+    published = disclosure.published_at.date() if disclosure.published_at else disclosure.month
+    with selectors.clock_at(_at(published + timedelta(days=1))):
+        objection = actions.submit_objection(
+            disclosure,
+            line["no"],
+            "听说该户住院期间仍在外务工，住院情况可能不实，请核查。",
+            user=member,
+        )
+    with selectors.clock_at(_at(published + timedelta(days=3))):
+        actions.answer_objection(
+            objection,
+            reopen=True,
+            answer="已受理，调取住院病历、费用清单并电话回访医院，重新审核该笔补助。",
+            actor=reviewer,
+        )
+    with selectors.clock_at(_at(published + timedelta(days=10))):
+        actions.resolve_objection(
+            objection,
+            outcome="经重新审核：住院真实，费用与医保结算单一致，维持原补助金额。",
+            actor=reviewer,
+        )
+
+
+@transaction.atomic
+def demo_town_disclosures(town) -> None:
+    """Town demo step (inside the town's schema)."""
+    if Disclosure.objects.exists():
+        return
+    admin = _user(f"{town.slug}_admin")
+    objected = False
+    for month in MONTHS:
+        publish_on = rules.next_month(month).replace(day=2)
+        with selectors.clock_at(_at(publish_on, 9)):
+            draft, _ = actions.generate_draft(month, actor=None)
+        if not draft.reconciled:
+            logger.warning("%s：%s 公示与台账核对不一致，未发布", town.name, draft.label)
+            continue
+        with selectors.clock_at(_at(publish_on, 15)):
+            published = actions.publish(draft, actor=admin)
+        if town.code == XINSHENG and not objected and month < MONTHS[-1] and published.content["subsidies"]:
+            _objection(town, published)
+            objected = True
+    logger.info("%s：公示 2022-09 至 2022-12 已发布%s", town.name, "，含一件异议" if objected else "")
