@@ -181,6 +181,9 @@ ACCESS_TOKEN_TTL_SECONDS = int(_env("ACCESS_TOKEN_TTL_SECONDS", "3600") or 3600)
 REFRESH_TOKEN_TTL_SECONDS = int(_env("REFRESH_TOKEN_TTL_SECONDS", str(14 * 24 * 3600)) or 0)
 LOGIN_FAILURE_LIMIT = int(_env("LOGIN_FAILURE_LIMIT", "5") or 5)
 LOGIN_FAILURE_WINDOW_SECONDS = int(_env("LOGIN_FAILURE_WINDOW_SECONDS", "900") or 900)
+# After LOGIN_FAILURE_LIMIT failures of one account from one address, that address waits this long, doubling.
+LOGIN_THROTTLE_BASE_DELAY_SECONDS = int(_env("LOGIN_THROTTLE_BASE_DELAY_SECONDS", "30") or 30)
+LOGIN_THROTTLE_MAX_DELAY_SECONDS = int(_env("LOGIN_THROTTLE_MAX_DELAY_SECONDS", "900") or 900)
 LOGIN_URL = "web-login"  # the web console's sign-in page (in the platform's and every town's URL conf)
 SESSION_COOKIE_SAMESITE = "Lax"
 

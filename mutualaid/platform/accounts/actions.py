@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from mutualaid.platform.accounts.backends import is_throttled
+from mutualaid.platform.accounts.backends import client_address, is_throttled, throttled_message
 from mutualaid.platform.accounts.error_codes import AccountErrorCode
 from mutualaid.platform.accounts.models import ApiToken, RoleAssignment, User
 from mutualaid.platform.audit.actions import record_event
@@ -58,8 +58,9 @@ def _issue_pair(user: User, family: uuid.UUID | None = None) -> TokenPair:
 
 
 def obtain_tokens(username: str, password: str, request=None) -> TokenPair:
-    if is_throttled(username):
-        raise ValidationError("登录失败次数过多，请 15 分钟后再试", code=AccountErrorCode.THROTTLED.value)
+    address = client_address(request)
+    if is_throttled(username, address):
+        raise ValidationError(throttled_message(username, address), code=AccountErrorCode.THROTTLED.value)
     user = authenticate(request, username=username, password=password)
     if user is None or not user.is_active:
         raise ValidationError("用户名或密码错误", code=AccountErrorCode.INVALID_CREDENTIALS.value)

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from mutualaid.platform.accounts.backends import is_throttled
+from mutualaid.platform.accounts.backends import client_address, is_throttled
 from mutualaid.platform.accounts.models import LoginFailure
 from mutualaid.platform.accounts.people import user_by_phone
 from mutualaid.platform.accounts.permissions import grants
@@ -64,12 +64,15 @@ def login_view(request):
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         username = form.cleaned_data["username"]
-        if is_throttled(username):
+        if is_throttled(username, client_address(request)):
             form.add_error(None, THROTTLED)
         else:
             user = authenticate(request, username=username, password=form.cleaned_data["password"])
             if user is None:
-                form.add_error(None, THROTTLED if is_throttled(username) else "用户名或密码不正确")
+                form.add_error(
+                    None,
+                    THROTTLED if is_throttled(username, client_address(request)) else "用户名或密码不正确",
+                )
             elif not user.is_active:
                 form.add_error(None, "该账号已停用")
             else:
@@ -121,7 +124,9 @@ def member_login_view(request):
         phone = phone_form.cleaned_data["phone"]
         user = user_by_phone(phone)
         pending = {"masked": mask_phone(phone), "user": None, "hash": "", "at": time.time(), "tries": 0}
-        if _member_of_town(user, town.code) and not is_throttled(user.get_username()):
+        if _member_of_town(user, town.code) and not is_throttled(
+            user.get_username(), client_address(request)
+        ):
             code = f"{secrets.randbelow(10**6):06d}"
             pending.update(user=user.pk, hash=_code_hash(user.pk, code))
             send_sms(
@@ -134,7 +139,7 @@ def member_login_view(request):
             get_user_model().objects.filter(pk=pending.get("user")).first() if pending.get("user") else None
         )
         fresh = time.time() - pending.get("at", 0) < CODE_TTL_SECONDS and pending.get("tries", 0) < CODE_TRIES
-        if user is not None and is_throttled(user.get_username()):
+        if user is not None and is_throttled(user.get_username(), client_address(request)):
             code_form.add_error("code", THROTTLED)
         elif (
             user is not None
