@@ -4,9 +4,11 @@ Slow (each clone builds its own .venv and embedded PostgreSQL); part of CI. The 
 """
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -119,10 +121,20 @@ def _stop_database(clone: Path, env: dict[str, str]) -> None:
         )
 
 
+@pytest.fixture
+def clone_parent():
+    """A folder others may enter: as root, the embedded PostgreSQL runs as its own user and must reach the
+    clone's binaries (pytest's tmp_path is private to root)."""
+    parent = Path(tempfile.mkdtemp(prefix="mutualaid-clone-"))
+    parent.chmod(0o755)
+    yield parent
+    shutil.rmtree(parent, ignore_errors=True)
+
+
 @pytest.mark.parametrize("order", ["serve-then-test", "test-then-serve"])
-def test_the_readme_commands_work_in_either_order_on_a_fresh_clone(tmp_path, order):
+def test_the_readme_commands_work_in_either_order_on_a_fresh_clone(clone_parent, order):
     # Given a fresh clone with no .venv, no node_modules and no data
-    clone = tmp_path / "clone"
+    clone = clone_parent / "clone"
     subprocess.run(["git", "clone", "--quiet", str(REPO), str(clone)], check=True)
     env = _environment(clone)
     (clone / "var" / "run").mkdir(parents=True, mode=0o700)
