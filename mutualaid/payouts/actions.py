@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Count, F, Q, Sum
@@ -124,6 +125,9 @@ def gather_batch(month: date | None = None, *, actor) -> tuple[PayoutBatch, bool
             state=ClaimState.APPROVED, decided_at__date__lte=period_end, amount_fen__gt=0
         ).values_list("pk", flat=True)
     )
+    if apps.is_installed("mutualaid.disclosure"):  # held while an objection to their disclosure is open
+        held = apps.get_app_config("disclosure").held_claim_ids()  # type: ignore[attr-defined]
+        ids = [pk for pk in ids if pk not in held]
     claims = claim_states.lock_claims(ids, ClaimState.APPROVED) if ids else []
     members = {
         m["pk"]: m

@@ -108,6 +108,7 @@ TENANT_APPS = [
     "mutualaid.enrolment",
     "mutualaid.claims",
     "mutualaid.payouts",
+    "mutualaid.disclosure",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -238,6 +239,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "payouts-monthly-batches": {
         "task": "payouts.prepare_monthly_batches",
         "schedule": crontab(minute="0", hour="1", day_of_month="1"),
+    },
+    # Each town's draft disclosure of last month, at 02:00 on the 2nd (idempotent per town/month).
+    "disclosure-monthly-drafts": {
+        "task": "disclosure.draft_monthly_disclosures",
+        "schedule": crontab(minute="0", hour="2", day_of_month="2"),
     },
     # Supervision rollups: every town nightly, month-end snapshots on the 1st, quarterly report reminders daily.
     "reporting-nightly-rollups": {

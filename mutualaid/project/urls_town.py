@@ -17,4 +17,5 @@ urlpatterns = [
         name="policy-subsidy-table-download",
     ),
     path("payouts/<int:pk>/<str:name>", payout_views.batch_file, name="payout-batch-file"),
+    path("", include("mutualaid.disclosure.urls")),
 ]
