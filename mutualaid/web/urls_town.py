@@ -3,7 +3,18 @@ A new area adds its patterns here and its menu items in its views module (``mutu
 
 from django.urls import path
 
-from mutualaid.web.views import auth, claims, dashboard, ledger, member, people, policies, roster, users
+from mutualaid.web.views import (
+    auth,
+    claims,
+    dashboard,
+    ledger,
+    member,
+    people,
+    platform,
+    policies,
+    roster,
+    users,
+)
 
 urlpatterns = [
     path("login/", auth.login_view, name="web-login"),
@@ -22,6 +33,7 @@ urlpatterns = [
     path("console/ledger/<str:key>/", ledger.statement, name="web-statement"),
     path("console/claims/", claims.claim_list, name="web-claims"),
     path("console/users/", users.users, name="web-users"),
+    path("console/review/", platform.town_review_queue, name="web-town-review-queue"),
     path("claims/<int:pk>/", claims.claim_detail, name="web-claim"),
     path("claims/<int:pk>/documents/<int:document_pk>", claims.claim_document, name="web-claim-document"),
     path("claims/new/<int:member_pk>/", claims.claim_new, name="web-claim-new"),

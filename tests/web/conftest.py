@@ -23,7 +23,7 @@ TOWN = "/t/500152116"
 
 
 @pytest.fixture
-def claim(scheme, users):
+def claim(scheme, users):  # noqa: F811
     from mutualaid.claims import actions
 
     connection.set_tenant(scheme.town)

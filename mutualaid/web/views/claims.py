@@ -245,7 +245,7 @@ class ClaimForm(forms.Form):
         for k in ("admission_date", "discharge_date"):
             data[k] = d[k]
         problems = {}
-        for name, field in self.RENAMES.items():
+        for field, name in self.RENAMES.items():
             text = (d[name] or "").strip()
             if text:
                 try:
@@ -292,7 +292,7 @@ def claim_new(request, member_pk: int):
                 member, form.claim_data(), actor=request.user, channel=channel_of(request)
             )
 
-        claim = perform(form, create, {})
+        claim = perform(form, create, ClaimForm.RENAMES)
         if claim is not None:
             messages.success(request, "申请已保存为草稿：请拍照上传三份材料后提交")
             return redirect("web-claim", pk=claim.pk)

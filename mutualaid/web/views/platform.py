@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
@@ -157,6 +158,25 @@ def onboarding(request):
     return render(
         request, "web/platform/onboarding.html", {"form": form, "towns": towns, "may_onboard": may_onboard}
     )
+
+
+nav.register(
+    nav.NavItem(
+        "town-review-queue",
+        "审核队列",
+        "web-town-review-queue",
+        order=5,
+        visible=lambda request: claim_perms.may_read_review_queue(request.user),
+    )
+)
+
+
+def town_review_queue(request):
+    """From a town's pages back to the cross-town queue (a platform page: same host under /t/, else the platform's
+    address)."""
+    if request.path.startswith("/t/"):
+        return redirect("/console/review/")
+    return redirect(settings.PUBLIC_URL + "/console/review/")
 
 
 @platform_page(check=lambda request: claim_perms.may_read_review_queue(request.user))
