@@ -270,14 +270,19 @@ def _admin_phones(town_ids: list[int]) -> dict[int, list[str]]:
 
 
 def send_report_reminders(on: date) -> dict[str, int]:
-    """For the quarter that ended last: towns with a plan and no filed report, from five days before the due date,
-    get one SMS to their admins (once per town and quarter)."""
+    """For the quarter that ended last: towns with plan tasks due by then and no filed report get one SMS to their
+    admins from five days before the report's due date (once per town and quarter)."""
     quarter = rules.quarter_of(on) - 1 or 4
     year = on.year - (quarter == 4)
     due = rules.report_due(year, quarter)
     if (due - on).days > 5:
         return {}
-    planned = set(PlanTask.objects.filter(scheme_year=year).values_list("town_id", flat=True).distinct())
+    # Towns whose plan has tasks due by the quarter's end (nothing to report before the first task).
+    planned = set(
+        PlanTask.objects.filter(scheme_year=year, quarter__lte=quarter)
+        .values_list("town_id", flat=True)
+        .distinct()
+    )
     done = set(
         QuarterlyReport.objects.filter(scheme_year=year, quarter=quarter)
         .exclude(state=ReportState.RETURNED)

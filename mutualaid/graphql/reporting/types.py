@@ -276,20 +276,12 @@ class ReportItem(graphene.ObjectType):
     status = graphene.String(required=True, description="done 已完成 / late 滞后 / pending 未到期")
     note = graphene.String(required=True)
 
-    def resolve_key(item, info):
-        return item["key"]
-
-    def resolve_title(item, info):
-        return item["title"]
-
     def resolve_due_date(item, info):
         return date.fromisoformat(item["due_date"])
 
-    def resolve_status(item, info):
-        return item["status"]
 
-    def resolve_note(item, info):
-        return item["note"]
+for _name in ("key", "title", "status", "note"):
+    setattr(ReportItem, f"resolve_{_name}", staticmethod(lambda item, info, _n=_name: item[_n]))
 
 
 class QuarterlyReportType(graphene.ObjectType):
