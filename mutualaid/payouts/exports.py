@@ -48,23 +48,6 @@ def _lines(batch: PayoutBatch) -> Iterable[PayoutLine]:
     return (
         batch.lines.exclude(state=LineState.REMOVED)
         .order_by("kind", "village_code", "id")
-        .only(
-            "pk",
-            "kind",
-            "claim_id",
-            "scheme_year",
-            "village_code",
-            "village_name",
-            "payee_name",
-            "id_masked",
-            "drg_code",
-            "bank_name",
-            "bank_card_masked",
-            "amount_fen",
-            "state",
-            "carried_reason",
-            "return_reason",
-        )
         .iterator(chunk_size=2000)
     )
 
@@ -163,7 +146,6 @@ def _bank_rows(batch: PayoutBatch) -> Iterable[tuple]:
         batch.lines.filter(kind=LineKind.SUBSIDY)
         .exclude(state=LineState.REMOVED)
         .order_by("id")
-        .only("pk", "payee_name", "bank_card_encrypted", "amount_fen", "bank_name", "claim_id")
         .iterator(chunk_size=2000)
     ):
         yield (
