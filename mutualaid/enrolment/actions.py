@@ -37,7 +37,7 @@ from mutualaid.platform import crypto, idnumbers
 from mutualaid.platform.audit.actions import record_event
 from mutualaid.platform.audit.personal_data import record_personal_data_read
 from mutualaid.platform.money import fen_to_yuan
-from mutualaid.platform.validators import normalise_mobile
+from mutualaid.platform.validators import clean_text, max_length_of, normalise_mobile
 from mutualaid.policies.terms import EnrolmentTerms, FundingSource
 
 
@@ -82,7 +82,8 @@ def read_personal_data(members: Sequence[Member], actor, fields_read: Iterable[s
 
 
 def create_village(code: str, name: str, *, actor) -> Village:
-    code, name = (code or "").strip(), (name or "").strip()
+    code = clean_text(code, field="code", max_length=max_length_of(Village, "code"), label="村级区划代码")
+    name = clean_text(name, field="name", max_length=max_length_of(Village, "name"), label="村名")
     if not (len(code) == 12 and code.isdigit() and code.startswith(town_code())):
         raise invalid(
             "code", f"村级区划代码应为本镇代码 {town_code()} 开头的 12 位数字", Code.INVALID_VILLAGE_CODE
@@ -91,7 +92,7 @@ def create_village(code: str, name: str, *, actor) -> Village:
         raise invalid("name", "请填写村名", Code.REQUIRED)
     if Village.objects.filter(code=code).exists():
         raise invalid("code", f"村 {code} 已存在", Code.DUPLICATE)
-    village = Village.objects.create(code=code, name=name[:64])
+    village = Village.objects.create(code=code, name=name)
     record_event(actor, "enrolment.village.created", village, {"code": code})
     return village
 
@@ -119,16 +120,15 @@ def record_village_decision(
 
 
 def create_household(village: Village, number: str, *, address: str = "", actor) -> Household:
-    number = (number or "").strip()
+    number = clean_text(number, field="number", max_length=max_length_of(Household, "number"), label="户号")
+    address = clean_text(
+        address, field="address", max_length=max_length_of(Household, "address"), label="住址"
+    )
     if not number:
         raise invalid("number", "请填写户号", Code.REQUIRED)
-    if len(number) > 32:
-        raise invalid("number", "户号不超过 32 个字符", Code.INVALID_CHOICE)
     if Household.objects.filter(number=number).exists():
         raise invalid("number", f"户号 {number} 已存在", Code.DUPLICATE)
-    household = Household.objects.create(
-        number=number, village=village, address=(address or "").strip()[:200]
-    )
+    household = Household.objects.create(number=number, village=village, address=address)
     record_event(actor, "enrolment.household.created", household, {"village": village.code})
     return household
 
@@ -152,7 +152,7 @@ def add_member(
     hardship_categories: Sequence[str] = (),
     actor,
 ) -> Member:
-    name = (name or "").strip()
+    name = clean_text(name, field="name", max_length=max_length_of(Member, "name"), label="姓名")
     if not name:
         raise invalid("name", "请填写姓名", Code.REQUIRED)
     parsed = idnumbers.parse(id_number, field="id_number")
@@ -167,7 +167,7 @@ def add_member(
     phone_encrypted, phone_hash, phone_masked = seal_phone(phone)
     member = Member.objects.create(
         household=household,
-        name=name[:64],
+        name=name,
         id_number_encrypted=encrypted,
         id_hash=id_hash,
         id_masked=masked,
@@ -201,9 +201,10 @@ def update_member(
 ) -> Member:
     changed: list[str] = []
     if name is not None:
-        if not name.strip():
+        name = clean_text(name, field="name", max_length=max_length_of(Member, "name"), label="姓名")
+        if not name:
             raise invalid("name", "请填写姓名", Code.REQUIRED)
-        member.name = name.strip()[:64]
+        member.name = name
         changed.append("name")
     if relation is not None:
         member.relation = _field(fields.relation, relation, "relation")
@@ -468,12 +469,14 @@ def record_contribution(
     enrolment = Enrolment.objects.select_for_update().select_related("household").get(pk=enrolment.pk)
     if method not in PaymentMethod.values:
         raise invalid("method", f"收款方式“{method}”不正确", Code.INVALID_METHOD)
-    receipt_number = (receipt_number or "").strip()
+    receipt_number = clean_text(receipt_number, field="receipt_number", max_length=10_000, label="收据号")
     if not receipt_number:
         raise invalid("receipt_number", "请填写收据号", Code.REQUIRED)
     if len(receipt_number) > 64:
         raise invalid("receipt_number", "收据号不超过 64 个字符", Code.INVALID_CHOICE)
-    reference = (reference or "").strip()
+    reference = clean_text(
+        reference, field="reference", max_length=max_length_of(Contribution, "reference"), label="流水号"
+    )
     if method != PaymentMethod.CASH and not reference:
         raise invalid("reference", "银行转账或移动支付请填写流水号", Code.REQUIRED)
     if Contribution.objects.filter(receipt_number=receipt_number).exists():
@@ -518,7 +521,9 @@ def record_contribution(
 def reverse_contribution(contribution: Contribution, *, reason: str, actor) -> ContributionReversal:
     """Fees are not refunded (互助费不退回); a recording error is corrected by reversing its ledger entry."""
     contribution = Contribution.objects.select_for_update().get(pk=contribution.pk)
-    reason = (reason or "").strip()
+    reason = clean_text(
+        reason, field="reason", max_length=max_length_of(ContributionReversal, "reason"), label="冲销原因"
+    )
     if not reason:
         raise invalid("reason", "请填写冲销原因", Code.REQUIRED)
     if ContributionReversal.objects.filter(contribution=contribution).exists():
@@ -526,12 +531,12 @@ def reverse_contribution(contribution: Contribution, *, reason: str, actor) -> C
     if contribution.journal_entry_id is None:
         raise invalid("contribution_id", "该笔收入没有记账凭证，无法冲销", Code.LEDGER)
     try:
-        entry = reverse_entry(contribution.journal_entry_id, reason=reason[:200], actor=actor)
+        entry = reverse_entry(contribution.journal_entry_id, reason=reason, actor=actor)
     except ValidationError as exc:
         raise _ledger_error(exc) from exc
     reversal = ContributionReversal.objects.create(
         contribution=contribution,
-        reason=reason[:200],
+        reason=reason,
         journal_entry_id=entry.pk,
         reversed_by_id=actor.pk if getattr(actor, "is_authenticated", False) else None,
     )
@@ -539,7 +544,7 @@ def reverse_contribution(contribution: Contribution, *, reason: str, actor) -> C
         actor,
         "enrolment.contribution.reversed",
         contribution,
-        {"amount_fen": contribution.amount_fen, "entry_id": entry.pk, "reason": reason[:200]},
+        {"amount_fen": contribution.amount_fen, "entry_id": entry.pk, "reason": reason},
     )
     return reversal
 

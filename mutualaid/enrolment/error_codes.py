@@ -3,6 +3,8 @@ from enum import Enum
 
 class EnrolmentErrorCode(Enum):
     REQUIRED = "required"
+    TOO_LONG = "too_long"
+    INVALID_CHARACTERS = "invalid_characters"
     INVALID_ID_NUMBER_LENGTH = "invalid_id_number_length"
     INVALID_ID_NUMBER_FORMAT = "invalid_id_number_format"
     INVALID_ID_NUMBER_REGION = "invalid_id_number_region"

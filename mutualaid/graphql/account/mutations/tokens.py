@@ -62,7 +62,7 @@ class TokenRefresh(TokenFields, BaseMutation):
 
 
 class TokenRevoke(BaseMutation):
-    """注销：吊销自己的一个令牌（访问或刷新令牌）。"""
+    """注销：吊销自己的一个令牌（访问或刷新令牌），同时签发的另一个令牌一并失效；他人的令牌会被拒绝。"""
 
     revoked = graphene.Boolean()
 
