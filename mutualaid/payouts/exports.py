@@ -178,6 +178,11 @@ def bank_file(batch: PayoutBatch, fmt: str) -> bytes:
 # --- PDF -------------------------------------------------------------------------------------------------------------
 
 
+_PAGE_NUMBERS = (
+    '@bottom-center { content: "第 " counter(page) " 页 / 共 " counter(pages) " 页"; font-size: 8pt; }'
+)
+
+
 def font_path() -> Path:
     return Path(settings.PAYOUTS_PDF_FONT)
 
@@ -191,7 +196,9 @@ def _css() -> str:
         face
         + """
 @page { size: A4 landscape; margin: 12mm 10mm 14mm 10mm;
-        @bottom-center { content: "第 " counter(page) " 页 / 共 " counter(pages) " 页"; font-size: 8pt; } }
+        """
+        + _PAGE_NUMBERS
+        + """ }
 body { font-family: "PayoutCJK", "Noto Sans CJK SC", sans-serif; font-size: 8.5pt; }
 h1 { font-size: 14pt; text-align: center; margin: 0 0 4mm 0; }
 p.meta { margin: 0 0 3mm 0; }
@@ -209,12 +216,27 @@ pre.list:last-of-type { break-after: auto; }
     )
 
 
-def _render(body: str) -> bytes:
+def _render(body: str, *, numbered: bool = True) -> bytes:
     from weasyprint import HTML
 
-    document = f"<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'><style>{_css()}</style></head>"
+    css = _css() if numbered else _css().replace(_PAGE_NUMBERS, "")
+    document = f"<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'><style>{css}</style></head>"
     document += f"<body>{body}</body></html>"
     return HTML(string=document).write_pdf()
+
+
+def _joined(parts: list[bytes]) -> bytes:
+    """One PDF of the pages of ``parts`` in order."""
+    if len(parts) == 1:
+        return parts[0]
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for part in parts:
+        writer.append(PdfReader(io.BytesIO(part)))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 def _meta(batch: PayoutBatch) -> str:
@@ -230,6 +252,7 @@ def _meta(batch: PayoutBatch) -> str:
 DETAIL_WIDTHS = (5, 12, 10, 18, 5, 11, 14, 19, 10, 26)
 DETAIL_RIGHT = (0, 5)
 ROWS_PER_PAGE = 36
+PAGES_PER_PART = 40
 
 
 def _width(text: str) -> int:
@@ -251,23 +274,28 @@ def _text_row(cells) -> str:
 
 
 def detail_pdf(batch: PayoutBatch) -> bytes:
+    """The detail list, laid out by WeasyPrint a part of ``PAGES_PER_PART`` pages at a time (memory stays flat
+    however long the month) and joined into one PDF; page numbers are in the text, counted over the whole list."""
     header = _text_row(DETAIL_HEADERS)
-    rule = "-" * _width(header)
     pages: list[list[str]] = [[]]
-    first_page_rows = ROWS_PER_PAGE - 4
+    first_page_rows = max(ROWS_PER_PAGE - 4, 1)
     for number, line in enumerate(_lines(batch), start=1):
         limit = first_page_rows if len(pages) == 1 else ROWS_PER_PAGE
         if len(pages[-1]) >= limit:
             pages.append([])
         pages[-1].append(_text_row(_detail_row(number, line)))
-    parts = [f"<h1>{html.escape(_title(batch, '明细表'))}</h1>", _meta(batch)]
-    for rows in pages:
-        body = "\n".join([header, rule, *rows])
-        parts.append(f"<pre class='list'>{html.escape(body)}</pre>")
     _, count, total = summary(batch)
-    parts.append(f"<p class='meta'>共 {count} 笔，合计 {yuan_text(total)} 元</p>")
-    parts.append(_sign_off())
-    return _render("".join(parts))
+    parts = []
+    for start in range(0, len(pages), PAGES_PER_PART):
+        body = [f"<h1>{html.escape(_title(batch, '明细表'))}</h1>", _meta(batch)] if start == 0 else []
+        for index, rows in enumerate(pages[start : start + PAGES_PER_PART], start=start + 1):
+            page_label = f"第 {index} 页 / 共 {len(pages)} 页"
+            rule = "-" * max(_width(header) - _width(page_label) - 1, 8) + " " + page_label
+            body.append(f"<pre class='list'>{html.escape(chr(10).join([header, rule, *rows]))}</pre>")
+        if start + PAGES_PER_PART >= len(pages):
+            body.append(f"<p class='meta'>共 {count} 笔，合计 {yuan_text(total)} 元</p>{_sign_off()}")
+        parts.append(_render("".join(body), numbered=False))
+    return _joined(parts)
 
 
 def _sign_off() -> str:

@@ -100,3 +100,15 @@ def test_the_pdf_renders_chinese_on_a_machine_without_chinese_fonts(tmp_path):
     text = _pdf_text(done.stdout)
     assert "补助发放明细表" in text and "王大山" in text and "石盘村" in text
     assert "embedded" in _pdf_fonts(done.stdout)
+
+
+def test_a_long_list_is_laid_out_in_parts_and_joined(claims, users, monkeypatch):
+    monkeypatch.setattr(exports, "ROWS_PER_PAGE", 5)
+    monkeypatch.setattr(exports, "PAGES_PER_PART", 1)
+    batch, _ = actions.gather_batch(APRIL, actor=users["town_admin"])
+    content = exports.detail_pdf(batch)
+    reader = PdfReader(io.BytesIO(content))
+    assert len(reader.pages) >= 2
+    text = _pdf_text(content)
+    assert "第 1 页 / 共 2 页" in text and "第 2 页 / 共 2 页" in text
+    assert all(name in text for name in ("王大山", "李小红", "赵四")) and "合计" in text
