@@ -119,7 +119,7 @@ def demo_town_payouts(town) -> None:
     if town.code != XINSHENG or december is None or december.state != BatchState.SETTLED:
         return
     paid = december.lines.filter(state=LineState.PAID, claim_id__isnull=False).order_by("pk").first()
-    if paid is None:
+    if paid is None or paid.claim_id is None:
         return
     claim = Claim.objects.get(pk=paid.claim_id)
     if claim.state != ClaimState.PAID:
