@@ -11,6 +11,7 @@ from graphql import specified_rules
 from mutualaid.graphql.account.schema import AccountMutations, AccountQueries
 from mutualaid.graphql.claims.schema import ClaimMutations, ClaimQueries, ReviewQueueQueries
 from mutualaid.graphql.core.validation import LIMIT_RULES
+from mutualaid.graphql.disclosure.schema import DisclosureMutations, DisclosureQueries
 from mutualaid.graphql.drg.schema import DrgQueries
 from mutualaid.graphql.enrolment.schema import EnrolmentMutations, EnrolmentQueries
 from mutualaid.graphql.funds.schema import FundMutations, FundQueries
@@ -46,6 +47,7 @@ class TownQuery(
     FundQueries,
     ClaimQueries,
     PayoutQueries,
+    DisclosureQueries,
     graphene.ObjectType,
 ):
     pass
@@ -58,6 +60,7 @@ class TownMutation(
     FundMutations,
     ClaimMutations,
     PayoutMutations,
+    DisclosureMutations,
     graphene.ObjectType,
 ):
     pass

@@ -234,6 +234,13 @@ PARAMETERS: tuple[Parameter, ...] = (
         rules_section="targets",
     ),
     Parameter("surplus_carry_over", Kind.BOOL, "结余结转下年度", default=True, nullable=False),
+    Parameter(
+        "objection_days",
+        Kind.DAYS,
+        "公示异议期（天）",
+        default=7,
+        input_help="月度公示后可对公示的补助提出异议的天数（1 至 30 天，默认 7 天）",
+    ),
 )
 
 AMENDMENT: tuple[Parameter, ...] = (

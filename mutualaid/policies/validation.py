@@ -72,6 +72,7 @@ def validate_for_publishing(
     _choices(values, out)
     _subsidy_table(values, out, unknown_drg_codes)
     _operations(values, out)
+    _objection_period(values, out)
     _amendment(values, out)
     return out.errors
 
@@ -203,6 +204,16 @@ def _limits(v: PolicyValues, out: _Collector) -> None:
             Code.MAXIMUM_ABOVE_YEARLY_CAP,
             f"单次最高补助 {_yuan(high)} 高于个人年度累计最高补助 {_yuan(cap)}",
         )
+
+
+OBJECTION_DAYS_MAX = 30
+
+
+def _objection_period(v: PolicyValues, out: _Collector) -> None:
+    """The disclosure's objection period: at most a month, so subsidies are not held for long."""
+    days = v.objection_days
+    if days is not None and days > OBJECTION_DAYS_MAX:
+        out.add("objection_days", Code.OUT_OF_RANGE, f"公示异议期不超过 {OBJECTION_DAYS_MAX} 天")
 
 
 def _choices(v: PolicyValues, out: _Collector) -> None:

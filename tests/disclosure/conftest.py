@@ -61,6 +61,6 @@ def march(scheme, clock):  # noqa: F811
 
 
 @pytest.fixture
-def published(march, users):
+def published(march, users):  # noqa: F811
     draft, _ = actions.generate_draft(MARCH, actor=users["town_admin"])
     return actions.publish(draft, actor=users["town_admin"])

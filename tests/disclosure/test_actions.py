@@ -29,9 +29,16 @@ def test_draft_reconciles_with_the_ledger_to_the_fen(march, users):
     draft, created = actions.generate_draft(MARCH, actor=None)
     assert created and draft.reconciled and draft.state == "draft"
     c = draft.content
-    assert c["checks"] == {**c["checks"], "ledger_balanced": True, "totals_reconcile": True, "bank_reconciles": True}
+    assert c["checks"] == {
+        **c["checks"],
+        "ledger_balanced": True,
+        "totals_reconcile": True,
+        "bank_reconciles": True,
+    }
     assert c["subsidy_fen"] == 1_000_000 and c["outflow_fen"] == 1_000_000
-    assert [s["amount_fen"] for s in c["subsidies"]] == [500_000, 300_000, 200_000][: len(c["subsidies"])] or True
+    assert [s["amount_fen"] for s in c["subsidies"]] == [500_000, 300_000, 200_000][
+        : len(c["subsidies"])
+    ] or True
     assert sorted(s["amount_fen"] for s in c["subsidies"]) == [200_000, 300_000, 500_000]
     assert {s["name"] for s in c["subsidies"]} == {"王*山", "李*红", "赵*"}
     # closing = opening + in − out, and equals the ledger's net assets at the month's end
@@ -95,11 +102,17 @@ def test_member_objects_firm_reopens_outcome_on_next_disclosure(published, users
     clock.set(datetime(2023, 5, 2, 9, 0, tzinfo=SHANGHAI))
     april, _ = actions.generate_draft(date(2023, 4, 1), actor=None)
     shown = april.content["objections"]
-    assert [(o["reason"], o["answer"], o["outcome"]) for o in shown] == [("住院情况可能不实", "重新审核", "维持原补助")]
-    assert "member" not in str(shown) and str(users["member"].pk) not in {str(v) for o in shown for v in o.values()}
+    assert [(o["reason"], o["answer"], o["outcome"]) for o in shown] == [
+        ("住院情况可能不实", "重新审核", "维持原补助")
+    ]
+    assert "member" not in str(shown) and str(users["member"].pk) not in {
+        str(v) for o in shown for v in o.values()
+    }
 
 
-def test_phone_objection_needs_the_sms_code_and_is_rate_limited(published, django_capture_on_commit_callbacks):
+def test_phone_objection_needs_the_sms_code_and_is_rate_limited(
+    published, django_capture_on_commit_callbacks
+):
     RecordingSmsBackend.outbox.clear()
     line = published.content["subsidies"][0]
     with pytest.raises(ValidationError) as error:
