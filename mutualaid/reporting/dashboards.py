@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Q
+from django.db.models import BooleanField, Case, Count, Exists, F, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce, Least, NullIf
 
 from mutualaid.platform.regions.models import County
 from mutualaid.reporting import rules
@@ -172,31 +173,100 @@ def county_dashboard(county: County, scheme_year: int) -> Dashboard:
     return Dashboard(scheme_year, lines, totals)
 
 
-def province_dashboard(province_code: str, scheme_year: int, *, city_code: str | None = None) -> Dashboard:
-    where = {"province_code": province_code}
-    if city_code:
-        where["county__city__code"] = city_code
-    rows = _rows(scheme_year, **where)
-    lines = _lines(rows, scheme_year, {r.county_id for r in rows})
-    totals = Totals()
-    counties: dict[str, Group] = {}
-    cities: dict[str, Group] = {}
-    for line in lines:
-        totals.add(line)
-        county = line.rollup.county
-        counties.setdefault(county.code, Group(county.code, county.name)).totals.add(line)
-        cities.setdefault(county.city.code, Group(county.city.code, county.city.name)).totals.add(line)
+def _share(part: str, whole: str):
+    return F(part) * 10000 / NullIf(F(whole), 0)
 
-    def behind_first(group: Group):
-        return (-group.totals.towns_behind, group.code)
 
-    return Dashboard(
-        scheme_year,
-        lines,
-        totals,
-        sorted(counties.values(), key=behind_first),
-        sorted(cities.values(), key=behind_first),
+def _target(field: str, policy_field: str):
+    """The target in force for the row's town, in SQL (as ``rules.targets_in_force``)."""
+    town = Target.objects.filter(
+        level=TargetLevel.COUNTY, town_id=OuterRef("town_id"), scheme_year=OuterRef("scheme_year")
     )
+    county = Target.objects.filter(
+        level=TargetLevel.PROVINCE, county_id=OuterRef("county_id"), scheme_year=OuterRef("scheme_year")
+    )
+    policy_set = (
+        Q(policy_village_target_bp__isnull=False)
+        | Q(policy_household_target_bp__isnull=False)
+        | Q(policy_person_target_bp__isnull=False)
+    )
+    return Case(
+        When(Exists(town), then=Subquery(town.values(field)[:1])),
+        When(Exists(county), then=Subquery(county.values(field)[:1])),
+        When(policy_set, then=F(policy_field)),
+        default=Value(rules.DEFAULT_TARGETS_BP[field.split("_")[0]]),
+    )
+
+
+def _behind(share: str, target: str) -> Q:
+    return Q(**{f"{target}__isnull": False}) & (
+        Q(**{f"{share}__isnull": True}) | Q(**{f"{share}__lt": F(target)})
+    )
+
+
+def judged(queryset):
+    """Rollup rows with their shares, targets in force and ``behind`` computed by the database."""
+    return queryset.annotate(
+        s_village=_share("villages_joined", "villages"),
+        s_household=_share("enrolled_households_in_joined", "eligible_households_in_joined"),
+        s_person=_share("enrolled_people", "eligible_people"),
+        t_village=_target("village_share_bp", "policy_village_target_bp"),
+        t_household=_target("household_share_bp", "policy_household_target_bp"),
+        t_person=_target("person_share_bp", "policy_person_target_bp"),
+    ).annotate(
+        behind=Case(
+            When(
+                _behind("s_village", "t_village")
+                | _behind("s_household", "t_household")
+                | _behind("s_person", "t_person"),
+                then=Value(True),
+            ),
+            default=Value(False),
+            output_field=BooleanField(),
+        ),
+        lowest=Coalesce(Least("s_village", "s_household", "s_person"), Value(0)),
+    )
+
+
+def _sums() -> dict:
+    return {name: Coalesce(Sum(name), Value(0)) for name in COUNTED}
+
+
+def _totals(row: dict) -> Totals:
+    return Totals(
+        values={name: row[name] for name in COUNTED}, towns=row["n_towns"], towns_behind=row["n_behind"]
+    )
+
+
+def province_dashboard(
+    province_code: str, scheme_year: int, *, city_code: str | None = None, town_limit: int | None = None
+) -> Dashboard:
+    """Totals, per city and per county computed by the database over every town; the town lines (behind target
+    first) only for the first ``town_limit``. Five queries whatever the number of towns."""
+    rows = TownRollup.objects.filter(
+        scheme_year=scheme_year, kind=RollupKind.CURRENT, province_code=province_code
+    )
+    if city_code:
+        rows = rows.filter(county__city__code=city_code)
+    rows = judged(rows)
+    counts = {"n_towns": Count("id"), "n_behind": Count("id", filter=Q(behind=True))}
+    totals = _totals(rows.aggregate(**_sums(), **counts))
+    counties = [
+        Group(r["county__code"], r["county__name"], _totals(r))
+        for r in rows.values("county__code", "county__name")
+        .annotate(**_sums(), **counts)
+        .order_by("-n_behind", "county__code")
+    ]
+    cities = [
+        Group(r["county__city__code"], r["county__city__name"], _totals(r))
+        for r in rows.values("county__city__code", "county__city__name")
+        .annotate(**_sums(), **counts)
+        .order_by("-n_behind", "county__city__code")
+    ]
+    first = rows.select_related("town", "county__city").order_by(F("behind").desc(), "lowest", "town__code")
+    limited = list(first if town_limit is None else first[:town_limit])
+    lines = _lines(limited, scheme_year, {r.county_id for r in limited})
+    return Dashboard(scheme_year, lines, totals, counties, cities)
 
 
 def town_trend(town_id: int, scheme_year: int) -> list[TownRollup]:

@@ -118,3 +118,14 @@ def test_node_with_an_id_that_is_not_ours_is_not_found(staff, towns, global_id):
 def test_errors_of_the_document_itself_are_coded(staff):
     assert _codes(graphql(staff, "{ towns { nope } }")) == ["GRAPHQL_VALIDATION_FAILED"]
     assert _codes(graphql(staff, "{ towns ")) == ["GRAPHQL_PARSE_FAILED"]
+
+
+def test_a_refused_mutation_keeps_its_errors_when_it_declares_required_lists(dagong, town_admin):
+    result = graphql(
+        town_admin,
+        'mutation { approveClaims(ids: ["nope"]) { claims { id } leftInReview { id } errors { code } } }',
+        town=dagong,
+    )
+    assert "errors" not in result, result
+    payload = result["data"]["approveClaims"]
+    assert payload["errors"] and payload["claims"] == [] and payload["leftInReview"] == []

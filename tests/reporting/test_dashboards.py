@@ -152,3 +152,27 @@ def test_monthly_trend_series(demo_towns, people):
     assert [p["kind"] for p in points] == ["monthly", "monthly", "monthly", "current"]
     assert [p["asOf"] for p in points[:3]] == ["2022-11-30", "2022-12-31", "2023-01-31"]
     assert TownRollup.objects.filter(town=town, kind=RollupKind.MONTHLY).count() == 3
+
+
+def test_province_judges_targets_in_the_database_as_the_county_does(towns, people):
+    county = County.objects.get(code="320685")
+    _fake_towns(12, county)
+    first = Town.objects.get(code="320685500")
+    actions.set_county_target(county, 2022, village_bp=None, household_bp=3500, person_bp=4500, actor=None)
+    actions.set_town_target(first, 2022, village_bp=9000, household_bp=None, person_bp=None, actor=None)
+    by_county = graphql(people["county"], COUNTY_QUERY, {"code": "320685"})["data"]["countyDashboard"]
+    query = (
+        'query { provinceDashboard(provinceCode: "32", schemeYear: 2022, townLimit: 5) { towns { townCode '
+    )
+    query += (
+        "behindTarget } counties { totals { towns townsBehindTarget enrolledPeople } } totals { towns } } }"
+    )
+    by_province = graphql(people["province"], query)["data"]["provinceDashboard"]
+    expected = [(t["townCode"], t["behindTarget"]) for t in by_county["towns"]]
+    assert [(t["townCode"], t["behindTarget"]) for t in by_province["towns"]] == expected[:5]
+    assert by_province["totals"]["towns"] == 12
+    assert by_province["counties"][0]["totals"] == {
+        "towns": 12,
+        "townsBehindTarget": by_county["totals"]["townsBehindTarget"],
+        "enrolledPeople": by_county["totals"]["enrolledPeople"],
+    }

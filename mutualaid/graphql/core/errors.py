@@ -140,7 +140,8 @@ def format_error(error) -> dict:
     """Every error the API answers carries ``extensions.code``; raw Python messages never reach clients.
 
     Typed errors keep theirs; domain exceptions map to NOT_FOUND, PERMISSION_DENIED, the (upper-cased) code of
-    a ValidationError, PERSONAL_DATA_BUDGET_EXCEEDED, or INVALID_INPUT for a value the database cannot store; errors of the document itself are
+    a ValidationError, PERSONAL_DATA_BUDGET_EXCEEDED, or INVALID_INPUT for a value the database or Python cannot hold (DataError,
+    ValueError, OverflowError); errors of the document itself are
     GRAPHQL_PARSE_FAILED / GRAPHQL_VALIDATION_FAILED; anything else is logged and answered as INTERNAL_ERROR.
     """
     if not isinstance(error, GraphQLError):
@@ -174,9 +175,10 @@ def format_error(error) -> dict:
         code = (first.code or "invalid").upper() if first is not None else "INVALID"
         extra = {"field": api_path(field)} if api_path(field) else {}
         return _typed(error, code, "；".join(str(m) for m in original.messages), **extra)
-    if isinstance(original, DataError):
-        # A value the database cannot store (too long, out of range, NUL): the input's fault, not the server's.
-        logger.warning("GraphQL input refused by the database: %s", original)
+    if isinstance(original, DataError | ValueError | OverflowError):
+        # A value the database or Python cannot hold (too long, a year out of range, NUL): the input's fault,
+        # not the server's. Logged with its traceback all the same: a check belongs in the domain.
+        logger.warning("GraphQL input refused: %s", original, exc_info=original)
         return _typed(error, "INVALID_INPUT", "输入的值超出允许的长度或范围")
     logger.error("GraphQL resolver failed", exc_info=original)
     return _typed(error, "INTERNAL_ERROR", INTERNAL_MESSAGE)

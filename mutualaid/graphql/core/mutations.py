@@ -77,7 +77,20 @@ class BaseMutation(graphene.Mutation):
     # --- the one place -----------------------------------------------------------------------------------------
     @classmethod
     def _error(cls, code: str, message: str, field: str | None = None):
-        return cls(errors=[cls._meta.error_type(field=field, code=code, message=message)])
+        return cls._failed([cls._meta.error_type(field=field, code=code, message=message)])
+
+    @classmethod
+    def _failed(cls, errors: list):
+        """The payload of a refused mutation: its errors, and empty lists for the lists it declares required
+        (a null there would be a non-null violation that loses the errors)."""
+        empty = {
+            name: []
+            for name, field in cls._meta.fields.items()
+            if name != "errors"
+            and isinstance(field.type, graphene.NonNull)
+            and isinstance(field.type.of_type, graphene.List)
+        }
+        return cls(errors=errors, **empty)
 
     @classmethod
     def mutate(cls, root, info, **data):
@@ -98,4 +111,4 @@ class BaseMutation(graphene.Mutation):
             message = "请先登录" if not user.is_authenticated else "无权执行此操作"
             return cls._error("permission_denied", message)
         except ValidationError as exc:
-            return cls(errors=errors_from_validation(exc, cls._meta.error_type, cls._meta.error_renames))
+            return cls._failed(errors_from_validation(exc, cls._meta.error_type, cls._meta.error_renames))

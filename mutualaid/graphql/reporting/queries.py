@@ -52,11 +52,13 @@ def county_dashboard(info, county_code, scheme_year):
     return county, found
 
 
-def province_dashboard(info, province_code, scheme_year, city_code=None):
+def province_dashboard(info, province_code, scheme_year, city_code=None, town_limit=None):
     _province(info, province_code)
     if city_code and not city_code.startswith(province_code):
         _deny(info)
-    return dashboards.province_dashboard(province_code, scheme_year, city_code=city_code)
+    return dashboards.province_dashboard(
+        province_code, scheme_year, city_code=city_code, town_limit=town_limit
+    )
 
 
 def _file(name: str, content_type: str, content: bytes) -> types.ExportFile:
@@ -77,6 +79,9 @@ class ReportingQueries(graphene.ObjectType):
         province_code=graphene.String(required=True),
         scheme_year=graphene.Int(required=True),
         city_code=graphene.String(description="只看一个市"),
+        town_limit=graphene.Int(
+            description="乡镇列表最多返回的个数（未达目标的在前；合计含全部乡镇），默认 200"
+        ),
         description="省级看板：按市、按县、按镇及合计（只读汇总表）",
     )
     dashboard_export = graphene.Field(
@@ -148,8 +153,9 @@ class ReportingQueries(graphene.ObjectType):
             totals=found.totals,
         )
 
-    def resolve_province_dashboard(root, info, province_code, scheme_year, city_code=None):
-        found = province_dashboard(info, province_code, scheme_year, city_code)
+    def resolve_province_dashboard(root, info, province_code, scheme_year, city_code=None, town_limit=None):
+        limit = 200 if town_limit is None else max(0, min(town_limit, 5000))
+        found = province_dashboard(info, province_code, scheme_year, city_code, limit)
         return types.ProvinceDashboard(
             province_code=province_code,
             scheme_year=scheme_year,

@@ -201,7 +201,11 @@ class ProvinceDashboard(graphene.ObjectType):
     scheme_year = graphene.Int(required=True)
     cities = graphene.List(graphene.NonNull(SupervisionGroup), required=True)
     counties = graphene.List(graphene.NonNull(SupervisionGroup), required=True)
-    towns = graphene.List(graphene.NonNull(SupervisionTown), required=True)
+    towns = graphene.List(
+        graphene.NonNull(SupervisionTown),
+        required=True,
+        description="乡镇（未达目标的在前，至多 townLimit 个）",
+    )
     totals = graphene.Field(SupervisionTotals, required=True)
 
 
