@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from tests.e2e.conftest import MEMBER_PHONE, outside_requests, requested_urls, screenshot, sign_in
 
@@ -54,6 +54,7 @@ def test_town_admin_runs_the_year_in_chinese_with_nothing_from_outside(browser, 
     # a draft for 2023: a malformed fee is refused next to its field, in Chinese
     browser.get(town + "/console/policies/")
     browser.find_element(By.NAME, "scheme_year").send_keys("2023")
+    Select(browser.find_element(By.NAME, "start")).select_by_value("blank")
     browser.find_element(By.CSS_SELECTOR, "#draft-form button").click()
     fee = browser.find_element(By.NAME, "fee_per_person_fen")
     fee.clear()

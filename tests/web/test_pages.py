@@ -97,7 +97,7 @@ def test_a_number_that_is_no_member_gets_no_code_and_the_same_page(scheme, users
 
 def test_publishing_an_incomplete_draft_shows_each_error_next_to_its_field(scheme, users, as_user):
     client = as_user(users["town_admin"])
-    response = client.post(f"{TOWN}/console/policies/", {"scheme_year": "2024"})
+    response = client.post(f"{TOWN}/console/policies/", {"scheme_year": "2024", "start": "blank"})
     assert response.status_code == 302
     url = response["Location"]
     html = client.post(url, {"action": "save", "fee_per_person_fen": "四十五"}).content.decode()
@@ -110,6 +110,22 @@ def test_publishing_an_incomplete_draft_shows_each_error_next_to_its_field(schem
     response = client.post(url, {**data, "action": "save", "fee_per_person_fen": "45"})
     assert response.status_code == 302, re.findall(r'class="error"[^>]*>([^<]*)', response.content.decode())
     assert 'value="45.00"' in client.get(url).content.decode()
+
+
+def test_a_year_started_from_the_towns_document_is_published_from_the_browser(scheme, users, as_user):
+    client = as_user(users["town_admin"])
+    response = client.post(f"{TOWN}/console/policies/", {"scheme_year": "2023", "start": "preset"})
+    assert response.status_code == 302
+    url = response["Location"]
+    html = client.post(url, {"action": "funding", "share_person": "四十"}).content.decode()
+    assert "金额格式不正确" in error_of(html, "share_person")
+    response = client.post(url, {"action": "publish"})
+    assert response.status_code == 302, re.findall(
+        r'class="error[s]?"[^>]*>([^<]*)', response.content.decode()
+    )
+    assert "已发布" in client.get(url).content.decode()
+    copied = client.post(f"{TOWN}/console/policies/", {"scheme_year": "2024", "start": "copy"})
+    assert copied.status_code == 302 and copied["Location"] != url
 
 
 def test_only_the_admin_may_change_a_policy(scheme, users, as_user):

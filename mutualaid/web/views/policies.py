@@ -11,12 +11,16 @@ from django.shortcuts import get_object_or_404, redirect
 
 from mutualaid.platform.money import fen_to_yuan, yuan_to_fen
 from mutualaid.policies import actions
+from mutualaid.policies import selectors as policy_selectors
 from mutualaid.policies import subsidy_table as tables
+from mutualaid.policies.choices import ThresholdBasis
 from mutualaid.policies.models import PolicyVersion, SchemeYear
 from mutualaid.policies.parameters import AMENDMENT, PARAMETERS, Kind, Parameter
 from mutualaid.policies.permissions import MANAGE_POLICY, READ_POLICY
+from mutualaid.policies.terms import FundingShare, FundingSource
+from mutualaid.policies.values import InsuranceType, Threshold
 from mutualaid.web import nav
-from mutualaid.web.access import add_errors, allowed, perform, render, require, town_page
+from mutualaid.web.access import add_errors, allowed, perform, render, require, town_code, town_page
 
 nav.register(nav.NavItem("policies", "政策", "web-policies", order=20, rule=READ_POLICY))
 
@@ -101,6 +105,71 @@ def changes_of(policy: PolicyVersion, form: forms.Form) -> dict:
 
 class DraftForm(forms.Form):
     scheme_year = forms.IntegerField(label="互助年度", min_value=2000, max_value=2100)
+    start = forms.ChoiceField(
+        label="起点",
+        choices=[
+            ("blank", "空白草稿"),
+            ("preset", "本镇政策文件的预设（日期移到该年度）"),
+            ("copy", "复制上一年度已发布的政策"),
+        ],
+        initial="preset",
+    )
+
+
+def funding_form(policy: PolicyVersion, data=None) -> forms.Form:
+    """One amount (yuan per person per year) for each funding source; empty means the source pays nothing."""
+    current = {share.source: share.amount_fen for share in policy.funding_share_values()}
+    fields = {
+        f"share_{value}": forms.CharField(label=f"{label}（元/人·年）", required=False, max_length=12)
+        for value, label in FundingSource.choices
+    }
+    initial = {f"share_{k}": fen_to_yuan(v) for k, v in current.items()}
+    return type("FundingForm", (forms.Form,), fields)(data, initial=initial)
+
+
+def threshold_form(policy: PolicyVersion, data=None) -> forms.Form:
+    """The deductible (起付) of each basic-insurance status, on the basis the document names."""
+    current = {t.insurance_type: t for t in policy.threshold_values()}
+    fields: dict[str, forms.Field] = {}
+    initial: dict[str, str] = {}
+    for value, label in InsuranceType.choices:
+        fields[f"threshold_{value}"] = forms.CharField(
+            label=f"起付线：{label}（元）", required=False, max_length=12
+        )
+        fields[f"basis_{value}"] = forms.ChoiceField(label="计算口径", choices=ThresholdBasis.choices)
+        if value in current:
+            initial[f"threshold_{value}"] = fen_to_yuan(current[value].amount_fen)
+            initial[f"basis_{value}"] = current[value].basis
+    return type("ThresholdForm", (forms.Form,), fields)(data, initial=initial)
+
+
+def shares_of(form: forms.Form) -> list[FundingShare]:
+    shares, problems = [], {}
+    for value, _ in FundingSource.choices:
+        text = (form.cleaned_data.get(f"share_{value}") or "").strip()
+        if text:
+            try:
+                shares.append(FundingShare(value, yuan_to_fen(text, field=f"share_{value}")))
+            except ValidationError as exc:
+                problems.update(exc.error_dict)
+    if problems:
+        raise ValidationError(problems)
+    return shares
+
+
+def thresholds_of(form: forms.Form) -> list[Threshold]:
+    rows, problems = [], {}
+    for value, _ in InsuranceType.choices:
+        text = (form.cleaned_data.get(f"threshold_{value}") or "").strip()
+        if text:
+            try:
+                amount = yuan_to_fen(text, field=f"threshold_{value}")
+                rows.append(Threshold(value, form.cleaned_data[f"basis_{value}"], amount))
+            except ValidationError as exc:
+                problems.update(exc.error_dict)
+    if problems:
+        raise ValidationError(problems)
+    return rows
 
 
 class UploadForm(forms.Form):
@@ -117,9 +186,27 @@ def policy_list(request):
     if request.method == "POST":
         require(request, MANAGE_POLICY)
         if form.is_valid():
-            policy = perform(
-                form, lambda: actions.create_draft(form.cleaned_data["scheme_year"], request.user)
-            )
+            year, start = form.cleaned_data["scheme_year"], form.cleaned_data["start"]
+
+            def create():
+                if start == "preset":
+                    return actions.apply_preset(
+                        "auto", request.user, scheme_year=year, town_code=town_code(request)
+                    )
+                if start == "copy":
+                    source = policy_selectors.previous_published_policy(year)
+                    if source is None:
+                        raise ValidationError(
+                            {
+                                "start": ValidationError(
+                                    f"{year} 年之前没有已发布的政策可复制", code="no_previous"
+                                )
+                            }
+                        )
+                    return actions.copy_to_year(source, year, request.user)
+                return actions.create_draft(year, request.user)
+
+            policy = perform(form, create)
             if policy is not None:
                 return redirect("web-policy", pk=policy.pk)
     years = SchemeYear.objects.prefetch_related("versions").order_by("-year")
@@ -135,6 +222,7 @@ def policy_detail(request, pk: int):
     policy = get_object_or_404(PolicyVersion.objects.select_related("scheme_year"), pk=pk)
     may_edit = allowed(request, MANAGE_POLICY) and not policy.is_published
     form = parameters_form(policy)
+    funding, thresholds = funding_form(policy), threshold_form(policy)
     upload, scale = UploadForm(), ScaleForm()
     table_errors: list[str] = []
     if request.method == "POST":
@@ -148,6 +236,20 @@ def policy_detail(request, pk: int):
                 form, lambda: actions.update_draft(policy, user, **changes_of(policy, form))
             ):
                 messages.success(request, "已保存")
+                return redirect("web-policy", pk=pk)
+        elif action == "funding":
+            funding = funding_form(policy, request.POST)
+            if funding.is_valid() and perform(
+                funding, lambda: actions.set_funding_shares(policy, shares_of(funding), user)
+            ):
+                messages.success(request, "筹资结构已保存")
+                return redirect("web-policy", pk=pk)
+        elif action == "thresholds":
+            thresholds = threshold_form(policy, request.POST)
+            if thresholds.is_valid() and perform(
+                thresholds, lambda: actions.set_thresholds(policy, thresholds_of(thresholds), user)
+            ):
+                messages.success(request, "起付线已保存")
                 return redirect("web-policy", pk=pk)
         elif action == "upload":
             upload = UploadForm(request.POST, request.FILES)
@@ -174,7 +276,7 @@ def policy_detail(request, pk: int):
             try:
                 actions.publish(policy, user)
             except ValidationError as exc:
-                publish_errors(form, exc, table_errors)
+                publish_errors(form, exc, table_errors, {"funding_shares": funding, "thresholds": thresholds})
             else:
                 messages.success(request, f"{policy.scheme_year.year} 年度政策第 {policy.version} 版已发布")
                 return redirect("web-policy", pk=pk)
@@ -185,6 +287,8 @@ def policy_detail(request, pk: int):
         {
             "policy": policy,
             "form": form,
+            "funding": funding,
+            "thresholds": thresholds,
             "upload": upload,
             "scale": scale,
             "may_edit": may_edit,
@@ -195,9 +299,11 @@ def policy_detail(request, pk: int):
     )
 
 
-def publish_errors(form: forms.Form, exc: ValidationError, table_errors: list[str]) -> None:
-    """Publishing's refusals: a parameter's next to its field, the lists' (subsidy table, funding, thresholds)
-    above the table or the form."""
+def publish_errors(
+    form: forms.Form, exc: ValidationError, table_errors: list[str], lists: dict[str, forms.Form]
+) -> None:
+    """Publishing's refusals: a parameter's next to its field, a list's (funding, thresholds) above its form, the
+    subsidy table's above the table, the rest above the parameters."""
     scalar: dict = {}
     for key, errors in exc.error_dict.items():
         name = key.split(".")[0].split("[")[0]
@@ -205,6 +311,8 @@ def publish_errors(form: forms.Form, exc: ValidationError, table_errors: list[st
             scalar.setdefault(name, []).extend(errors)
         elif name == "subsidy_table":
             table_errors.extend(m for e in errors for m in e.messages)
+        elif name in lists:
+            add_errors(lists[name], ValidationError([m for e in errors for m in e.messages]))
         else:
             scalar.setdefault("__all__", []).extend(errors)
     if scalar:
