@@ -83,7 +83,7 @@ class BaseMutation(graphene.Mutation):
     def _failed(cls, errors: list):
         """The payload of a refused mutation: its errors, and empty lists for the lists it declares required
         (a null there would be a non-null violation that loses the errors)."""
-        empty = {
+        empty: dict[str, list] = {
             name: []
             for name, field in cls._meta.fields.items()
             if name != "errors"
