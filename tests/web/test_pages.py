@@ -255,3 +255,26 @@ def test_a_claim_is_filed_with_photos_then_reviewed_and_approved(scheme, users, 
 @pytest.mark.parametrize("who", ["other_coordinator", "other_member", "other_town_admin"])
 def test_nobody_files_a_claim_for_someone_else(who, scheme, users, as_user):
     assert as_user(users[who]).get(f"{TOWN}/claims/new/{scheme.head.pk}/").status_code == 404
+
+
+def test_a_county_onboards_a_town_of_its_own_county_and_follows_its_progress(scheme, users, as_user):
+    from mutualaid.platform.accounts.roles import Role
+    from mutualaid.tenants.models import Town, TownStatus
+    from tests.factories import make_user
+
+    haian = Town.objects.get(code="320685107").county
+    county = as_user(make_user(Role.COUNTY_BUREAU, county=haian))
+    html = county.post(
+        "/console/onboarding/", {"code": "320685101", "admin_phone": "1380000"}
+    ).content.decode()
+    assert "手机号" in html and not Town.objects.filter(code="320685101").exists()  # refused in Chinese
+    html = county.post("/console/onboarding/", {"code": "500152116", "admin_phone": "13800001111"}).content
+    assert "只能开通本县" in html.decode()  # 潼南区's town: not this county's
+    response = county.post("/console/onboarding/", {"code": "320685101", "admin_phone": "13800001111"})
+    assert response.status_code == 302
+    assert Town.objects.get(code="320685101").status == TownStatus.PROVISIONING
+    html = county.get("/console/onboarding/").content.decode()
+    assert "城东镇" in html and "开通中" in html
+    # another county's bureau does not see it
+    tongnan = as_user(make_user(Role.COUNTY_BUREAU, county=scheme.town.county))
+    assert "城东镇" not in tongnan.get("/console/onboarding/").content.decode()
