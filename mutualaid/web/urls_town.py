@@ -13,6 +13,7 @@ from mutualaid.web.views import (
     platform,
     policies,
     roster,
+    survey,
     users,
 )
 
@@ -39,4 +40,5 @@ urlpatterns = [
     path("claims/new/<int:member_pk>/", claims.claim_new, name="web-claim-new"),
     path("m/", member.member_home, name="web-member-home"),
     path("m/login/", auth.member_login_view, name="web-member-login"),
+    path("m/survey/", survey.member_survey, name="web-member-survey"),
 ]
