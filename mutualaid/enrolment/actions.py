@@ -161,6 +161,8 @@ def add_member(
     insurance_type = _field(fields.insurance, insurance_type, "insurance_type")
     categories = _field(fields.hardship, "、".join(hardship_categories), "hardship_categories")
     registered_on = _field(fields.a_date, registered_on, "registered_on", label="户籍登记日期")
+    if registered_on < parsed.birth_date:
+        raise invalid("registered_on", "户籍登记日期早于出生日期", Code.INVALID_DATE)
     encrypted, id_hash, masked = seal_id_number(parsed.value)
     if Member.objects.filter(id_hash=id_hash).exists():
         raise invalid("id_number", "该身份证号已在本镇登记", Code.DUPLICATE_ID_NUMBER)

@@ -105,6 +105,10 @@ def hardship(value) -> list[str]:
     return result
 
 
+# No date a person types into a roster or form is older than this (registration, decisions, receipts).
+EARLIEST = date(1900, 1, 1)
+
+
 def a_date(value, *, today: date | None = None, label: str = "日期") -> date:
     if isinstance(value, datetime):
         found = value.date()
@@ -126,6 +130,8 @@ def a_date(value, *, today: date | None = None, label: str = "日期") -> date:
         if found is None:
             raise FieldProblem("invalid_date", f"{label}“{text}”格式不正确（如 2020-03-15）")
     assert found is not None  # every branch above either found a date or raised
+    if found < EARLIEST:
+        raise FieldProblem("invalid_date", f"{label}早于 {EARLIEST.year} 年")
     if found > (today or date.today()):
         raise FieldProblem("invalid_date", f"{label}晚于今天")
     return found

@@ -131,6 +131,10 @@ class RowValidator:
             first = self.seen_ids.setdefault(int(id_text[:17]), line)
             if first != line:
                 problems.append(f"身份证号与第 {first} 行重复")
+            if registered is not None and (
+                registered.year * 10000 + registered.month * 100 + registered.day < int(id_text[6:14])
+            ):
+                problems.append("户籍登记日期早于出生日期")
         if number and village_id is not None:
             known = self.household_villages.setdefault(number, village_code)
             if known != village_code:

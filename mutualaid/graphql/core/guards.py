@@ -7,6 +7,7 @@
 - An explicit ``null`` for an argument that has a default means the default (``beforeClosing: null``).
 - A non-null field of an input object is present: graphene gives ``graphene.Field(Enum, required=True)`` inside
   an ``InputObjectType`` a default of ``None``, so graphql-core let it be left out and the resolver got None.
+- A ``schemeYear`` argument is a plausible year (2000–2200), not a negative or far-off number.
 - ``node(id:)`` with an ID that is not one of ours is NOT_FOUND, not graphene's parse message.
 
 Each refusal is a typed error (``extensions.code``), raised before any database work.
@@ -109,6 +110,18 @@ def check_pagination(args: Mapping, field_name: str) -> None:
             raise InvalidPaginationError(f"{name} 游标无效（请使用本接口返回的 cursor）", field=name)
 
 
+# A scheme year (互助年度) is a calendar year the scheme could run in: never negative, never centuries away.
+SCHEME_YEARS = range(2000, 2201)
+
+
+def _check_scheme_year(args: Mapping) -> None:
+    year = args.get("scheme_year")
+    if isinstance(year, int) and year not in SCHEME_YEARS:
+        raise InvalidInputError(
+            f"互助年度 {year} 不正确（应为 {SCHEME_YEARS[0]} 至 {SCHEME_YEARS[-1]} 年）", field="schemeYear"
+        )
+
+
 def _with_defaults(info, args: dict) -> dict:
     if None not in args.values():
         return args
@@ -127,6 +140,7 @@ class InputGuardMiddleware:
             raise InvalidInputError("输入中含有不允许的字符（如 NUL 或不成对的代理字符）")
         args = _with_defaults(info, args)
         _check_required(info, args)
+        _check_scheme_year(args)
         if _is_connection(info):
             check_pagination(args, info.field_name)
         if info.field_name == "node" and root is None:

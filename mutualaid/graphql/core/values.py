@@ -31,17 +31,32 @@ def optional_fen(value, field: str, *, default: int | None = 0) -> int | None:
     return yuan_to_fen(value, field=field)
 
 
+# Any date the API takes lies in this range (each action checks what its date means within it).
+EARLIEST_DATE, LATEST_DATE = date(1900, 1, 1), date(2200, 12, 31)
+
+
 def parse_date(value, field: str, *, required: bool = True) -> date | None:
     """A date input (``graphene.Date`` gives a date already; strings are ISO ``YYYY-MM-DD``)."""
-    if isinstance(value, date):
-        return value
     if value in (None, ""):
         if required:
             raise ValidationError({field: ValidationError("请填写日期", code="required")})
         return None
-    try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError as exc:
+    if isinstance(value, date):
+        found = value
+    else:
+        try:
+            found = date.fromisoformat(str(value).strip())
+        except ValueError as exc:
+            raise ValidationError(
+                {field: ValidationError(f"日期格式不正确：{value}（应为 YYYY-MM-DD）", code="invalid_date")}
+            ) from exc
+    if not EARLIEST_DATE <= found <= LATEST_DATE:
         raise ValidationError(
-            {field: ValidationError(f"日期格式不正确：{value}（应为 YYYY-MM-DD）", code="invalid_date")}
-        ) from exc
+            {
+                field: ValidationError(
+                    f"日期 {found.isoformat()} 超出范围（{EARLIEST_DATE.year} 至 {LATEST_DATE.year} 年）",
+                    code="invalid_date",
+                )
+            }
+        )
+    return found
