@@ -24,10 +24,16 @@ READ_CLAIMS = Rule(
     Role.TOWN_ADMIN,
     Role.TOWN_FINANCE,
     Role.FIRM_REVIEWER,
+    Role.AUDITOR,
 )
 # Documents: the same people as the claim, but town finance needs only amounts and states.
 READ_CLAIM_DOCUMENTS = Rule(
-    "read_claim_documents", Role.MEMBER, Role.VILLAGE_COORDINATOR, Role.TOWN_ADMIN, Role.FIRM_REVIEWER
+    "read_claim_documents",
+    Role.MEMBER,
+    Role.VILLAGE_COORDINATOR,
+    Role.TOWN_ADMIN,
+    Role.FIRM_REVIEWER,
+    Role.AUDITOR,
 )
 # Full names of applicants: the member's household, the village and the town office; reviewers and finance see
 # them masked.

@@ -18,3 +18,6 @@ ANSWER_OBJECTIONS = Rule("answer_disclosure_objections", Role.FIRM_REVIEWER)
 HOLD_SUBSIDY = Rule("hold_objected_subsidy", Role.TOWN_ADMIN)
 # Anyone signed in with a role in the town (a member) may object under their account; others verify a phone.
 OBJECT_SIGNED_IN = Rule("object_to_disclosure", Role.MEMBER, Role.VILLAGE_COORDINATOR)
+# The town's audit log (who, what, when, which object), searchable: the town admin and the county's auditors
+# (纪检监察/财政审计, read-only, for a town and a period). Each search is itself audited.
+READ_AUDIT_LOG = Rule("read_audit_log", Role.TOWN_ADMIN, Role.AUDITOR)

@@ -14,8 +14,10 @@ from mutualaid.platform.accounts.models import RoleAssignment
 from mutualaid.platform.accounts.permissions import Rule, Target, has_permission
 from mutualaid.platform.accounts.roles import Role
 
-READ_FUND_BALANCES = Rule("read_fund_balances", Role.TOWN_FINANCE, Role.TOWN_ADMIN, Role.COUNTY_BUREAU)
-READ_FUND_LEDGER = Rule("read_fund_ledger", Role.TOWN_FINANCE, Role.TOWN_ADMIN)
+READ_FUND_BALANCES = Rule(
+    "read_fund_balances", Role.TOWN_FINANCE, Role.TOWN_ADMIN, Role.COUNTY_BUREAU, Role.AUDITOR
+)
+READ_FUND_LEDGER = Rule("read_fund_ledger", Role.TOWN_FINANCE, Role.TOWN_ADMIN, Role.AUDITOR)
 POST_FUND_INCOME = Rule("post_fund_income", Role.TOWN_FINANCE, staff=False)
 REVERSE_FUND_ENTRY = Rule("reverse_fund_entry", Role.TOWN_FINANCE, staff=False)
 CLOSE_FUND_YEAR = Rule("close_fund_year", Role.TOWN_FINANCE, staff=False)

@@ -14,7 +14,7 @@ PREPARE_BATCH = Rule("prepare_payout_batch", Role.TOWN_ADMIN)
 APPROVE_BATCH = Rule("approve_payout_batch", Role.TOWN_FINANCE)
 EXPORT_BATCH = Rule("export_payout_batch", Role.TOWN_FINANCE)
 RECORD_RETURNS = Rule("record_payout_returns", Role.TOWN_FINANCE)
-READ_BATCHES = Rule("read_payout_batches", Role.TOWN_ADMIN, Role.TOWN_FINANCE)
+READ_BATCHES = Rule("read_payout_batches", Role.TOWN_ADMIN, Role.TOWN_FINANCE, Role.AUDITOR)
 PRINT_BATCH = Rule("print_payout_batch", Role.TOWN_ADMIN, Role.TOWN_FINANCE)
 READ_VILLAGE_PAYOUTS = Rule(
     "read_village_payouts", Role.VILLAGE_COORDINATOR, Role.TOWN_ADMIN, Role.TOWN_FINANCE

@@ -33,6 +33,9 @@ class RoleAssignment(models.Model):
     town = models.ForeignKey("tenants.Town", null=True, blank=True, on_delete=models.CASCADE)
     village_code = models.CharField("村（12位区划代码）", max_length=12, blank=True)
     firm = models.ForeignKey("tenants.ServiceFirm", null=True, blank=True, on_delete=models.CASCADE)
+    # The period a grant holds (an auditor's: 纪检监察/财政审计 for a town and a period); empty: no limit.
+    valid_from = models.DateField("授权起始日", null=True, blank=True)
+    valid_until = models.DateField("授权截止日", null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -43,7 +46,10 @@ class RoleAssignment(models.Model):
                 condition=(
                     Q(role=Role.PROVINCE_SUPERVISOR, province__isnull=False)
                     | Q(role=Role.COUNTY_BUREAU, county__isnull=False)
-                    | Q(role__in=[Role.TOWN_ADMIN, Role.TOWN_FINANCE, Role.MEMBER], town__isnull=False)
+                    | Q(
+                        role__in=[Role.TOWN_ADMIN, Role.TOWN_FINANCE, Role.MEMBER, Role.AUDITOR],
+                        town__isnull=False,
+                    )
                     | (Q(role=Role.VILLAGE_COORDINATOR, town__isnull=False) & ~Q(village_code=""))
                     | Q(role__in=[Role.FIRM_REVIEWER, Role.FIRM_MANAGER], firm__isnull=False)
                 ),

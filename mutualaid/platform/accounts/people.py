@@ -55,6 +55,7 @@ _USERNAME_PREFIX: dict[str, str] = {
     Role.FIRM_MANAGER: "firm",
     Role.FIRM_REVIEWER: "reviewer",
     Role.MEMBER: "member",
+    Role.AUDITOR: "auditor",
 }
 _USERNAME = re.compile(r"^[A-Za-z0-9_.@+-]{3,150}$")
 

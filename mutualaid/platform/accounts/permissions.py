@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db.models import Q
+from django.utils import timezone
 
 from mutualaid.platform.accounts.roles import Role
 
@@ -91,7 +92,10 @@ def grants(user) -> list[Grant]:
         assignments = user.role_assignments.select_related(
             "province", "county", "town", "firm"
         ).prefetch_related("firm__towns")
+        today = timezone.localdate()
         for a in assignments:
+            if (a.valid_from and a.valid_from > today) or (a.valid_until and a.valid_until < today):
+                continue  # a grant outside its period (an auditor's) gives nothing
             if a.firm_id:
                 towns = frozenset(t.code for t in a.firm.towns.all())
             else:
@@ -173,6 +177,7 @@ GRANT_ROLE: dict[str, Rule] = {
     Role.FIRM_MANAGER: Rule("grant_firm_manager"),
     Role.FIRM_REVIEWER: Rule("grant_firm_reviewer", Role.FIRM_MANAGER),
     Role.MEMBER: Rule("grant_member"),
+    Role.AUDITOR: Rule("grant_auditor", Role.COUNTY_BUREAU),  # the county, for one of its towns and a period
 }
 # The roles that may manage people at all (the coarse rule of the account mutations; GRANT_ROLE decides each).
 MANAGE_ACCOUNTS = Rule("manage_accounts", Role.COUNTY_BUREAU, Role.TOWN_ADMIN, Role.FIRM_MANAGER)

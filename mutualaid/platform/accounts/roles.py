@@ -22,6 +22,7 @@ class Role(models.TextChoices):
     FIRM_REVIEWER = "firm_reviewer", "第三方服务机构审核员"
     FIRM_MANAGER = "firm_manager", "第三方服务机构负责人"
     MEMBER = "member", "参加互助的村民"
+    AUDITOR = "auditor", "纪检监察/财政审计（只读）"
 
 
 ROLE_SCOPE: dict[str, str] = {
@@ -33,4 +34,5 @@ ROLE_SCOPE: dict[str, str] = {
     Role.FIRM_REVIEWER: Scope.FIRM,
     Role.FIRM_MANAGER: Scope.FIRM,
     Role.MEMBER: Scope.TOWN,
+    Role.AUDITOR: Scope.TOWN,  # granted by the county for a town and a period (RoleAssignment.valid_*)
 }
