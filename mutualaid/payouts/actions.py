@@ -814,3 +814,42 @@ def batch_consistency(batch: PayoutBatch) -> dict[str, int]:
     )
     return {"total_fen": batch.total_fen, "lines_fen": live, "paid_out_fen": paid_out, "back_fen": back,
             "not_paid_fen": not_paid}  # fmt: skip
+
+
+@transaction.atomic
+def book_statement_line(month: date, row: int, *, scheme_year: int, reason: str, actor) -> Reconciliation:
+    """Book a bank line the ledger does not know from the statement, with a reason: money in the bank paid (the
+    account's interest) is posted Dr bank / Cr income:interest; money out must be booked in the fund ledger as
+    what it is. The line then counts as matched and the month's difference is worked out again."""
+    from mutualaid.funds.actions import record_interest
+
+    reason = _reason(reason)
+    recon = Reconciliation.objects.select_for_update().filter(month=rules.month_start(month)).first()
+    if recon is None:
+        raise invalid("month", "该月尚未导入对账单", Code.WRONG_STATE)
+    found = next((b for b in recon.bank_only if b["row"] == row), None)
+    if found is None:
+        raise invalid("row", f"对账单第 {row} 行不是银行有、台账无的记录", Code.UNKNOWN_LINE)
+    if found["amount_fen"] <= 0:
+        raise invalid("row", "银行支出请在资金台账按实际用途记账后重新对账", Code.INVALID)
+    entry = record_interest(
+        scheme_year,
+        amount_fen=found["amount_fen"],
+        received_on=date.fromisoformat(found["date"]),
+        reference=f"statement:{recon.month:%Y-%m}:{row}",
+        memo=f"据银行对账单补记：{reason}"[:200],
+        actor=actor,
+    )
+    ledger_row = {"voucher": entry.voucher, "date": found["date"], "amount_fen": found["amount_fen"],
+                  "memo": entry.memo}  # fmt: skip
+    recon.bank_only = [b for b in recon.bank_only if b["row"] != row]
+    recon.matched = [*recon.matched, {"bank": found, "ledger": ledger_row, "booked": reason}]
+    recon.ledger_total_fen += found["amount_fen"]
+    recon.difference_fen = recon.bank_total_fen - recon.ledger_total_fen
+    recon.closed = recon.difference_fen == 0 and not recon.ledger_only and not recon.bank_only
+    recon.save(update_fields=["bank_only", "matched", "ledger_total_fen", "difference_fen", "closed"])
+    record_event(
+        actor, "payouts.statement_line_booked", recon,
+        {"row": row, "voucher": entry.voucher, "reason": reason, "closed": recon.closed},
+    )  # fmt: skip
+    return recon

@@ -124,3 +124,10 @@ def test_bank_statement_reconciliation(claims, users):
         APRIL, "\n".join(rows).encode("gbk"), file_name="对账单.csv", actor=users["town_finance"]
     )
     assert not recon.closed and recon.difference_fen == 1200 and len(recon.bank_only) == 1
+
+    recon = actions.book_statement_line(APRIL, recon.bank_only[0]["row"], scheme_year=2022, reason="专户利息",
+                                        actor=users["town_finance"])  # fmt: skip
+    assert recon.closed and recon.difference_fen == 0 and not recon.bank_only
+    with pytest.raises(ValidationError) as exc:
+        actions.book_statement_line(APRIL, 999, scheme_year=2022, reason="x", actor=users["town_finance"])
+    assert codes(exc.value) == {"row": "unknown_line"}

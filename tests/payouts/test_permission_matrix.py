@@ -40,6 +40,11 @@ MUTATIONS = [
         "mutation($recovery: ID!) { requestRecoveryWriteOff(id: $recovery, reason: \"无力偿还\") { errors { code } } }",
         ADMIN,
     ),
+    (
+        "bookBankStatementLine",
+        "mutation { bookBankStatementLine(month: \"2023-04-01\", row: 2, schemeYear: 2022, reason: \"利息\") { errors { code } } }",
+        FINANCE,
+    ),
     ("approveRecoveryWriteOff", "mutation($recovery: ID!) { approveRecoveryWriteOff(id: $recovery) { errors { code } } }", FINANCE),
 ]  # fmt: skip
 

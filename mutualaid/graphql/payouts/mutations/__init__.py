@@ -17,6 +17,7 @@ from mutualaid.graphql.payouts.mutations.batches import (
 )
 from mutualaid.graphql.payouts.mutations.recovery import (
     ApproveRecoveryWriteOff,
+    BookBankStatementLine,
     ReconcileBankStatement,
     RecordRecoveryRepayment,
     RecoverClaim,
@@ -37,3 +38,4 @@ class PayoutMutations(graphene.ObjectType):
     request_recovery_write_off = RequestRecoveryWriteOff.Field()
     approve_recovery_write_off = ApproveRecoveryWriteOff.Field()
     reconcile_bank_statement = ReconcileBankStatement.Field()
+    book_bank_statement_line = BookBankStatementLine.Field()

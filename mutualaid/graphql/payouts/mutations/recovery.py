@@ -133,3 +133,30 @@ class ReconcileBankStatement(BaseMutation):
             actor=info.context.user,
         )
         return cls(reconciliation=recon)
+
+
+class BookBankStatementLine(BaseMutation):
+    """据对账单补记台账不知道的银行收入（如专户利息，须填写原因）；补记后重新计算差额。"""
+
+    class Arguments:
+        month = graphene.Date(required=True)
+        row = graphene.Int(required=True, description="对账单行号")
+        scheme_year = graphene.Int(required=True, description="记入的互助年度")
+        reason = graphene.String(required=True)
+
+    reconciliation = graphene.Field(ReconciliationType)
+
+    class Meta:
+        permission = perms.RECONCILE_BANK
+        error_type = PayoutError
+
+    @classmethod
+    def get_target(cls, info, **data):
+        return town_target(info)
+
+    @classmethod
+    def perform_mutation(cls, info, month, row, scheme_year, reason):
+        recon = actions.book_statement_line(
+            parse_date(month, "month"), row, scheme_year=scheme_year, reason=reason, actor=info.context.user
+        )
+        return cls(reconciliation=recon)
