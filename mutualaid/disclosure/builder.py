@@ -94,11 +94,13 @@ def _person_villages(entry_ids: list[int]) -> dict[int, str]:
     for entry_id, code in Contribution.objects.filter(journal_entry_id__in=entry_ids).values_list(
         "journal_entry_id", "enrolment__household__village__code"
     ):
-        found[entry_id] = code
+        if entry_id is not None:
+            found[entry_id] = code
     for entry_id, code in ContributionReversal.objects.filter(journal_entry_id__in=entry_ids).values_list(
         "journal_entry_id", "contribution__enrolment__household__village__code"
     ):
-        found[entry_id] = code
+        if entry_id is not None:
+            found[entry_id] = code
     return found
 
 
@@ -246,9 +248,9 @@ def build(month: date, *, town_name: str, town_code: str, shown_objections: set[
                     transfers_fen -= line.amount_fen if line.side == Side.CREDIT else -line.amount_fen
 
     order = {s: i for i, s in enumerate(SOURCE_LABELS)}
-    inflows = []
+    inflows: list[dict] = []
     for source in sorted(inflow_items, key=lambda s: order.get(s, 99)):
-        items = [{"label": k, "amount_fen": v} for k, v in sorted(inflow_items[source].items()) if v]
+        items: list[dict] = [{"label": k, "amount_fen": v} for k, v in sorted(inflow_items[source].items()) if v]
         amount = sum(i["amount_fen"] for i in items)
         if items:
             inflows.append(
