@@ -367,6 +367,10 @@ def _pay(batch: PayoutBatch, actor) -> None:
             voucher=entry.voucher,
             amount_fen=total,
         )
+    # The firm's fee is transferred with the batch (not a line of the members' transfer sheet): paid now.
+    batch.lines.filter(kind=LineKind.SERVICE_FEE, state=LineState.PENDING).update(
+        state=LineState.PAID, resolved_at=claim_selectors.now(), resolved_by_username=_who(actor)[1]
+    )
     batch.state = BatchState.EXPORTED
     batch.exported_at = claim_selectors.now()
     batch.paid_on = today

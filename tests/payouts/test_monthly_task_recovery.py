@@ -55,6 +55,8 @@ def test_the_service_fee_is_settled_in_the_same_batch(claims, users):
     actions.approve_batch(batch, actor=users["town_finance"])
     actions.export_batch(batch, fmt="csv", actor=users["town_finance"])
     assert ledger.balance_of(2022, PAYABLE_SERVICE_FEES) == 0
+    fee.refresh_from_db()
+    assert fee.state == "paid"  # transferred with the batch; the bank's return concerns the members' lines
 
 
 def _paid_head(claims, users):
