@@ -15,7 +15,7 @@ from mutualaid.platform.accounts.roles import Role
 from mutualaid.platform.audit.actions import record_event
 from mutualaid.platform.regions.models import County
 from mutualaid.platform.sms import send_sms
-from mutualaid.reporting import rules
+from mutualaid.reporting import rules, targets
 from mutualaid.reporting.error_codes import ReportingErrorCode as Code
 from mutualaid.reporting.models import (
     Evaluation,
@@ -87,6 +87,7 @@ def set_town_target(town: Town, scheme_year: int, *, village_bp, household_bp, p
             "set_by_username": _who(actor),
         },
     )
+    targets.apply(TownRollup.objects.filter(town=town, scheme_year=scheme_year))
     record_event(actor, "reporting.town_target_set", target, {"town": town.code, "scheme_year": scheme_year})
     return target
 
@@ -108,6 +109,7 @@ def set_county_target(
             "set_by_username": _who(actor),
         },
     )
+    targets.apply(TownRollup.objects.filter(county=county, scheme_year=scheme_year))
     record_event(
         actor, "reporting.county_target_set", target, {"county": county.code, "scheme_year": scheme_year}
     )

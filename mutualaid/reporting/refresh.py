@@ -12,7 +12,7 @@ from datetime import date
 from django.utils import timezone
 
 from mutualaid.platform.schemas import town_schema
-from mutualaid.reporting import sources
+from mutualaid.reporting import sources, targets
 from mutualaid.reporting.models import RefreshRequest, RollupKind, TownRollup
 from mutualaid.tenants.models import Town
 
@@ -42,6 +42,7 @@ def refresh_town(
                 town=town, scheme_year=found.scheme_year, kind=kind, as_of=as_of, defaults=values
             )
         rows.append(row)
+    targets.apply(TownRollup.objects.filter(pk__in=[r.pk for r in rows]))
     return rows
 
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from mutualaid.platform.regions.models import County
-from mutualaid.reporting import actions, refresh, tasks
+from mutualaid.reporting import actions, refresh, targets, tasks
 from mutualaid.reporting.models import RollupKind, TownRollup
 from mutualaid.tenants.models import Town, TownStatus
 from tests.factories import graphql
@@ -61,6 +61,7 @@ def _fake_towns(count: int, county: County, start: int = 500) -> None:
             for n, town in enumerate(towns)
         ]
     )  # fmt: skip
+    targets.apply(TownRollup.objects.filter(town__in=towns))
 
 
 def _count(user, query, variables=None) -> tuple[int, dict]:
