@@ -13,13 +13,14 @@ from django.template.loader import render_to_string
 from mutualaid.disclosure.models import Disclosure
 from mutualaid.payouts.exports import font_path
 from mutualaid.platform.money import fen_to_yuan
+from mutualaid.platform.spreadsheets import safe_cell
 
 CSV_HEADERS = ("类别", "项目", "村", "姓名", "年龄段", "病种（DRG）", "医院等级", "金额（元）", "状态")
 
 
 def _cell(value) -> str:
     text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_amount(text) else text
+    return text if _is_amount(text) else safe_cell(text)
 
 
 def _is_amount(text: str) -> bool:

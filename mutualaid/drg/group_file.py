@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 
 from mutualaid.drg.error_codes import DrgGroupErrorCode as Code
 from mutualaid.drg.grouper import UNGROUPED, Grouper, check_stay
+from mutualaid.platform.spreadsheets import safe_row
 
 IN_COLUMNS = (
     "id",
@@ -132,7 +133,7 @@ def group_rows(
             result = group(**stay)
             status = result.status
             line = (stay_id, result.mdc, result.adrg, result.drg, status, "；".join(result.reasons))
-        writer.writerow(line)
+        writer.writerow(safe_row(line))
         counts[status] = counts.get(status, 0) + 1
         done += 1
         if on_progress is not None and done % every == 0:

@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 
 from mutualaid.payouts.error_codes import PayoutErrorCode as Code
+from mutualaid.platform.spreadsheets import safe_cell
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -36,9 +37,7 @@ def next_month(month: date) -> date:
 def neutralise(value):
     """A cell value that a spreadsheet will not run as a formula (CSV/xlsx injection): text starting with
     = + - @ (or a tab / carriage return) gets a leading apostrophe. Numbers are left alone."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
+    return safe_cell(value)
 
 
 def yuan_text(fen: int) -> str:

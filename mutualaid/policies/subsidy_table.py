@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from openpyxl import Workbook, load_workbook
 
 from mutualaid.platform.money import fen_to_yuan, yuan_to_fen
+from mutualaid.platform.spreadsheets import safe_cell
 from mutualaid.policies.error_codes import PolicyErrorCode as Code
 from mutualaid.policies.values import SubsidyRow
 
@@ -219,7 +220,7 @@ def check_rows(rows: Iterable[SubsidyRow]) -> list[RowError]:
 
 def _safe_text(text: str) -> str:
     """A name that a spreadsheet would run as a formula (=, +, -, @) is written as text."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    return safe_cell(text)
 
 
 def export_csv(rows: Iterable[SubsidyRow]) -> bytes:

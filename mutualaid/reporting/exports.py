@@ -7,6 +7,7 @@ import html
 import io
 
 from mutualaid.payouts.exports import font_path
+from mutualaid.platform.spreadsheets import neutralise_workbook
 from mutualaid.reporting.dashboards import Dashboard, TownLine
 from mutualaid.reporting.models import Evaluation
 
@@ -43,6 +44,7 @@ def _row(line: TownLine) -> tuple:
 
 
 def _save(workbook) -> bytes:
+    neutralise_workbook(workbook)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -23,7 +23,7 @@ from mutualaid.enrolment.roster.formats import (
     header_keys,
     template,
 )
-from mutualaid.enrolment.roster.job import BATCH_SIZE, Counts, import_file, run_job
+from mutualaid.enrolment.roster.job import BATCH_SIZE, Counts, import_file, read_error_report, run_job
 from mutualaid.enrolment.roster.reader import Batch, ReaderProcess
 from mutualaid.enrolment.roster.rows import RowData, RowValidator, seal_batch
 from mutualaid.enrolment.roster.writer import SealedRow, write_batch
@@ -48,6 +48,7 @@ __all__ = [
     "format_for_path",
     "header_keys",
     "import_file",
+    "read_error_report",
     "run_job",
     "seal_batch",
     "template",

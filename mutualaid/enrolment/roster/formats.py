@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 
 from mutualaid.enrolment.error_codes import EnrolmentErrorCode as Code
 from mutualaid.platform import idnumbers
+from mutualaid.platform.spreadsheets import safe_cell, safe_row
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 
@@ -112,7 +113,7 @@ def template(
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(headers)
-        writer.writerow(example)
+        writer.writerow(safe_row(example))
         return ("\ufeff" + buffer.getvalue()).encode()  # BOM: Excel opens it as UTF-8
     from openpyxl import Workbook
 
@@ -120,7 +121,7 @@ def template(
     sheet = workbook.active
     sheet.title = "花名册"
     sheet.append(headers)
-    sheet.append(example)
+    sheet.append(safe_row(example))
     for cell in sheet[2]:
         cell.number_format = "@"  # text: keeps ID numbers and leading zeros
     out = io.BytesIO()
@@ -165,6 +166,9 @@ class Sheet:
         if self.format == "csv":
             with open(self.path, "rb") as raw:
                 encoding = _csv_encoding(raw.read(65536))
+            # A cell may be as long as the file allowed (not csv's 128 KiB default): an over-long cell is then a
+            # row error the validator reports, instead of csv.Error ending the read.
+            csv.field_size_limit(max(csv.field_size_limit(), MAX_FILE_BYTES))
             with open(self.path, encoding=encoding, newline="", errors="replace") as handle:
                 yield from csv.reader(handle)
             return
@@ -291,9 +295,15 @@ class ErrorReport:
             os.unlink(self.path)
 
 
+# A cell longer than this is shown cut in the error report (it is an error already; Excel holds 32,767 at most).
+REPORT_CELL_CHARS = 1000
+
+
 def _cell(value):
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    return value
+    if isinstance(value, str) and len(value) > REPORT_CELL_CHARS:
+        value = f"{value[:REPORT_CELL_CHARS]}…（共 {len(value)} 个字符，超出部分未列出）"
+    return safe_cell(value)

@@ -8,6 +8,8 @@ in the file's own format.
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import tempfile
 from collections.abc import Callable
@@ -210,3 +212,18 @@ def run_job(
         },
     )
     return job
+
+
+def read_error_report(job: ImportJob) -> list[list]:
+    """The rows of a job's error report (header first), as a reader of the stored file sees them."""
+    with job.error_report.open("rb") as stored:
+        content = stored.read()
+    if job.file_format == "csv":
+        return [list(row) for row in csv.reader(io.StringIO(content.decode("utf-8-sig")))]
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(io.BytesIO(content), read_only=True)
+    try:
+        return [list(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
+    finally:
+        workbook.close()

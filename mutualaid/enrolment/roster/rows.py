@@ -104,13 +104,16 @@ class RowValidator:
             problems.append("户号不超过 32 个字符")
         village_id = self.villages.get(village_code)
         if village_id is None:
-            problems.append(f"村代码“{village_code}”不是本镇的村" if village_code else "请填写村代码")
+            problems.append(f"村代码“{village_code[:20]}”不是本镇的村" if village_code else "请填写村代码")
         elif self.allowed_village and village_code != self.allowed_village:
             problems.append(f"只能导入本村（{self.allowed_village}）的成员")
         if not name:
             problems.append("请填写姓名")
         elif len(name) > 64:
-            problems.append("姓名过长")
+            problems.append("姓名过长（不超过 64 个字符）")
+        address = address.strip() if address.__class__ is str else _text(address)
+        if len(address) > 200:
+            problems.append("住址过长（不超过 200 个字符）")
         found = self._id_problem(id_text)
         if found is not None:
             problems.append(found[1])
@@ -156,7 +159,7 @@ class RowValidator:
             insurance,
             hardship,
             registered,
-            (address.strip() if address.__class__ is str else _text(address))[:200],
+            address,
         )
 
 
