@@ -15,6 +15,7 @@ RANK = {
     Role.TOWN_FINANCE: 2,
     Role.VILLAGE_COORDINATOR: 1,
     Role.MEMBER: 0,
+    Role.AUDITOR: 2,  # read-only, granted by the county for one town
     Role.FIRM_MANAGER: 2,
     Role.FIRM_REVIEWER: 1,
 }
