@@ -204,6 +204,8 @@ def test_who_sees_batches_and_village_payouts(claims, users, scheme):
         "villagePayouts"
     ]
     assert [row["memberName"] for row in other] == ["赵四"]
+    masked = call(users, "town_finance", town, VILLAGE_VIEW, {"v": OTHER_VILLAGE})["data"]["villagePayouts"]
+    assert masked[0]["memberName"] != "赵四" and masked[0]["memberName"].startswith("赵")  # finance: masked
 
 
 def test_printout_downloads_are_checked_and_audited(claims, users, scheme):

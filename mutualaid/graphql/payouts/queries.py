@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import graphene
 
+from mutualaid.claims import permissions as claim_perms
 from mutualaid.claims.models import Claim, ClaimState
 from mutualaid.graphql.core.permissions import PermissionDeniedError, permission_required
 from mutualaid.graphql.core.values import enum_value, yuan
@@ -21,6 +22,7 @@ from mutualaid.graphql.payouts.types import (
 from mutualaid.payouts import permissions as perms
 from mutualaid.payouts.models import LineState, PayoutBatch, PayoutLine, Reconciliation, Recovery, TownNotice
 from mutualaid.platform.accounts.permissions import Target, has_permission
+from mutualaid.platform.crypto import mask_name
 
 PENDING = (ClaimState.APPROVED, ClaimState.IN_BATCH)
 
@@ -78,6 +80,10 @@ class PayoutQueries(graphene.ObjectType):
         ):
             if line.claim_id is not None and (line.state != LineState.REMOVED or line.claim_id not in lines):
                 lines[line.claim_id] = line
+        # Names as the claims domain shows them: in full to the village and the town office, masked to finance.
+        full_names = claim_perms.can_in(
+            user, claim_perms.READ_FULL_NAMES, town_code(info), village_code, household_id=-1
+        )
         result = []
         for claim in claims:
             line = lines.get(claim.pk)
@@ -85,7 +91,7 @@ class PayoutQueries(graphene.ObjectType):
             result.append(
                 VillagePayoutType(
                     claim_id=graphene.Node.to_global_id("Claim", claim.pk),
-                    member_name=claim.member.name,
+                    member_name=claim.member.name if full_names else mask_name(claim.member.name),
                     village_code=claim.village_code,
                     amount=yuan(claim.amount_fen or 0),
                     status="paid" if claim.state == ClaimState.PAID else "pending",
