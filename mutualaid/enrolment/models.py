@@ -8,6 +8,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models.functions import Now
 
+from mutualaid.platform.encrypted_storage import encrypted_storage
 from mutualaid.policies.terms import HardshipCategory
 
 
@@ -208,7 +209,11 @@ class ImportStatus(models.TextChoices):
 class ImportJob(models.Model):
     """A roster file and the progress of its import (run by a Celery task)."""
 
-    file = models.FileField("花名册文件", upload_to="roster/%Y/%m/", max_length=255)
+    # Encrypted at rest, mode 0600; the upload is deleted when the job ends, the error report after
+    # ROSTER_ERROR_REPORT_RETENTION_DAYS (enrolment.purge_roster_files).
+    file = models.FileField(
+        "花名册文件", upload_to="roster/%Y/%m/", max_length=255, storage=encrypted_storage
+    )
     file_name = models.CharField("原文件名", max_length=200)
     file_format = models.CharField("格式", max_length=8)  # csv / xlsx
     village_code = models.CharField("限定村", max_length=12, blank=True)  # a coordinator's import
@@ -220,7 +225,9 @@ class ImportJob(models.Model):
     unchanged_count = models.IntegerField("未变化", default=0)
     error_count = models.IntegerField("错误行", default=0)
     households_created = models.IntegerField("新增户", default=0)
-    error_report = models.FileField("错误报告", upload_to="roster/errors/%Y/%m/", max_length=255, blank=True)
+    error_report = models.FileField(
+        "错误报告", upload_to="roster/errors/%Y/%m/", max_length=255, blank=True, storage=encrypted_storage
+    )
     error = models.TextField("失败原因", blank=True)
     created_by_id = models.BigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

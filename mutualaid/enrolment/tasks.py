@@ -4,9 +4,13 @@ from; they take ids and are idempotent."""
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from celery import shared_task
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
+from django_tenants.utils import get_public_schema_name, tenant_context
 
 from mutualaid.enrolment.models import ImportJob, ImportStatus
 from mutualaid.enrolment.roster import run_job
@@ -31,3 +35,28 @@ def import_roster(job_id: int) -> str:
         ImportJob.objects.filter(pk=job_id).update(status=ImportStatus.FAILED, error=f"{type(exc).__name__}")
         raise
     return "done"
+
+
+@shared_task(name="enrolment.purge_roster_files")
+def purge_roster_files() -> dict[str, int]:
+    """Beat task (daily): in every town, delete roster error reports older than ROSTER_ERROR_REPORT_RETENTION_DAYS
+    and any upload a finished job still holds (both carry full ID numbers). Idempotent."""
+    from mutualaid.tenants.models import Town
+
+    cutoff = timezone.now() - timedelta(days=settings.ROSTER_ERROR_REPORT_RETENTION_DAYS)
+    removed: dict[str, int] = {}
+    for town in Town.objects.exclude(schema_name=get_public_schema_name()).order_by("code"):
+        with tenant_context(town):
+            count = 0
+            for job in ImportJob.objects.filter(finished_at__lt=cutoff).exclude(error_report=""):
+                job.error_report.delete(save=False)
+                ImportJob.objects.filter(pk=job.pk).update(error_report="")
+                count += 1
+            finished = ImportJob.objects.filter(status__in=(ImportStatus.DONE, ImportStatus.FAILED))
+            for job in finished.exclude(file=""):
+                job.file.delete(save=False)
+                ImportJob.objects.filter(pk=job.pk).update(file="")
+                count += 1
+        if count:
+            removed[town.code] = count
+    return removed

@@ -185,6 +185,8 @@ LOGIN_FAILURE_WINDOW_SECONDS = int(_env("LOGIN_FAILURE_WINDOW_SECONDS", "900") o
 # After LOGIN_FAILURE_LIMIT failures of one account from one address, that address waits this long, doubling.
 LOGIN_THROTTLE_BASE_DELAY_SECONDS = int(_env("LOGIN_THROTTLE_BASE_DELAY_SECONDS", "30") or 30)
 LOGIN_THROTTLE_MAX_DELAY_SECONDS = int(_env("LOGIN_THROTTLE_MAX_DELAY_SECONDS", "900") or 900)
+# Roster error reports (full ID numbers, encrypted at rest) are deleted this many days after their import.
+ROSTER_ERROR_REPORT_RETENTION_DAYS = int(_env("ROSTER_ERROR_REPORT_RETENTION_DAYS", "7") or 7)
 LOGIN_URL = "web-login"  # the web console's sign-in page (in the platform's and every town's URL conf)
 SESSION_COOKIE_SAMESITE = "Lax"
 
@@ -235,6 +237,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Periodic jobs run by ``celery beat`` (one beat process per deployment). Apps add entries here; an empty schedule is
 # valid. MUTUALAID_HEARTBEAT_SECONDS adds an idempotent heartbeat (the fault runs count its runs per slot).
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    # Roster error reports past their retention and uploads of finished imports are deleted, daily.
+    "enrolment-purge-roster-files": {
+        "task": "enrolment.purge_roster_files",
+        "schedule": crontab(minute="15", hour="3"),
+    },
     # Each town's payout batch of last month's approved subsidies, at 01:00 on the 1st (idempotent per town/month).
     "payouts-monthly-batches": {
         "task": "payouts.prepare_monthly_batches",

@@ -185,7 +185,8 @@ def run_job(
                 "；".join(exc.messages),
                 timezone.now(),
             )
-            job.save(update_fields=["status", "error", "finished_at"])
+            job.file.delete(save=False)  # the upload holds ID numbers: gone when the job ends
+            job.save(update_fields=["status", "error", "finished_at", "file"])
             return job
     job.refresh_from_db()
     try:
@@ -197,6 +198,7 @@ def run_job(
         report.discard()
     job.rows_total = max(job.rows_total, counts.rows_done)
     job.status, job.finished_at = ImportStatus.DONE, timezone.now()
+    job.file.delete(save=False)  # the upload holds ID numbers: gone when the job ends
     job.save()
     record_event(
         actor,

@@ -4,6 +4,7 @@ the file's extension names unless ``--format`` says otherwise, with an example r
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
@@ -102,6 +103,13 @@ class Command(BaseCommand):
                 f"未变化 {job.unchanged_count}，错误 {job.error_count}，新增户 {job.households_created}"
             )
             if job.error_report:
-                self.stdout.write(f"错误报告：{job.error_report.path}")
+                # Stored encrypted: the operator gets a readable copy beside the roster, only theirs to read.
+                with job.error_report.open("rb") as stored:
+                    content = stored.read()
+                target = source.with_name(f"{source.stem}-错误报告{source.suffix}")
+                fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                with os.fdopen(fd, "wb") as out:
+                    out.write(content)
+                self.stdout.write(f"错误报告：{target}")
         finally:
             connection.set_schema_to_public()  # type: ignore[attr-defined]
