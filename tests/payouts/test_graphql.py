@@ -225,3 +225,36 @@ def test_printout_downloads_are_checked_and_audited(claims, users, scheme):
     assert client.get(f"/t/{town.code}/payouts/{batch.pk}/bank.csv").status_code == 409  # not exported yet
     connection.set_tenant(town)
     assert AuditEvent.objects.filter(action="payouts.printout").count() == 1
+
+
+def _batches_queries(user, town) -> tuple[int, int]:
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    client.force_login(user)
+    query = "{ payoutBatches { month lines(first: 2) { payeeName } postings { voucher } files { name } } }"
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post(
+            f"/t/{town.code}/graphql/", json.dumps({"query": query}), content_type="application/json"
+        )
+    data = response.json()
+    assert "errors" not in data, data
+    connection.set_tenant(town)
+    return len(captured), len(data["data"]["payoutBatches"])
+
+
+def test_the_batch_list_costs_the_same_queries_for_one_and_two_batches(claims, users, scheme, april):
+    from datetime import datetime
+
+    from tests.claims.conftest import SHANGHAI
+
+    town = scheme.town
+    batch, _ = actions.gather_batch(APRIL, actor=users["town_admin"])
+    actions.approve_batch(batch, actor=users["town_finance"])
+    actions.export_batch(batch, fmt="csv", actor=users["town_finance"])
+    one, count = _batches_queries(users["town_finance"], town)
+    assert count == 1
+    april.set(datetime(2023, 5, 1, 9, 0, tzinfo=SHANGHAI))
+    actions.gather_batch(None, actor=users["town_admin"])
+    two, count = _batches_queries(users["town_finance"], town)
+    assert count == 2 and two == one

@@ -7,11 +7,16 @@ NOT_FOUND here, never another town's row that happens to share a primary key."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 import graphene
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
 from graphene_django import DjangoObjectType
 from graphql_relay import from_global_id, to_global_id
 
 from mutualaid.graphql.core.errors import NotFound
+from mutualaid.graphql.core.loaders import get_loader
 from mutualaid.graphql.core.values import enum_value, yuan
 from mutualaid.payouts.models import (
     BatchPosting,
@@ -104,6 +109,28 @@ class BatchPostingType(DjangoObjectType):
         return yuan(posting.amount_fen)
 
 
+def _lines_of(batch_ids: list[int], state: str, village_code: str, start: int, count: int) -> list[list]:
+    """The lines of several batches in one query: the window [start, start + count) of each, in print order."""
+    queryset = PayoutLine.objects.filter(batch_id__in=batch_ids)
+    if state:
+        queryset = queryset.filter(state=state)
+    if village_code:
+        queryset = queryset.filter(village_code=village_code)
+    order = [F("kind").asc(), F("village_code").asc(), F("id").asc()]
+    ranked = queryset.annotate(rank=Window(RowNumber(), partition_by=[F("batch_id")], order_by=order))
+    by_batch: dict[int, list] = defaultdict(list)
+    for line in ranked.filter(rank__gt=start, rank__lte=start + count).order_by("batch_id", *order):
+        by_batch[line.batch_id].append(line)
+    return [by_batch[pk] for pk in batch_ids]
+
+
+def _postings_of(batch_ids: list[int]) -> list[list]:
+    by_batch: dict[int, list] = defaultdict(list)
+    for posting in BatchPosting.objects.filter(batch_id__in=batch_ids).order_by("id"):
+        by_batch[posting.batch_id].append(posting)
+    return [by_batch[pk] for pk in batch_ids]
+
+
 class PayoutFileType(graphene.ObjectType):
     class Meta:
         name = "PayoutFile"
@@ -152,17 +179,17 @@ class PayoutBatchType(DjangoObjectType):
         return yuan(batch.total_fen)
 
     def resolve_lines(batch, info, state=None, village_code=None, first=None, offset=None):
-        queryset = batch.lines.order_by("kind", "village_code", "id")
-        if state:
-            queryset = queryset.filter(state=enum_value(state))
-        if village_code:
-            queryset = queryset.filter(village_code=village_code)
         start = max(offset or 0, 0)
         count = min(max(first or 500, 0), 2000)
-        return list(queryset[start : start + count])
+        state = enum_value(state) if state else ""
+        village_code = village_code or ""
+        name = f"payouts:lines:{state}:{village_code}:{start}:{count}"
+        return get_loader(info, name, lambda keys: _lines_of(keys, state, village_code, start, count)).load(
+            batch.pk
+        )
 
     def resolve_postings(batch, info):
-        return list(batch.postings.all())
+        return get_loader(info, "payouts:postings", _postings_of).load(batch.pk)
 
     def resolve_files(batch, info):
         names = ["detail.pdf", "detail.xlsx", "summary.pdf", "summary.xlsx"]
