@@ -75,6 +75,15 @@ def test_the_whole_month_pays_and_returns_through_the_ledger(claims, users):
     assert balance_of(2022, PAYABLE_SUBSIDIES) == 400_000
     notice = SmsNotice.objects.get(claim_id=claims["spouse"].pk)
     assert "退回" in notice.text and "户名与卡号不符" in notice.text
+    # the task after commit sends it once (a redelivery finds it sent)
+    from mutualaid.claims.tasks import send_decision_sms_many
+    from mutualaid.platform.sms import RecordingSmsBackend
+
+    before = len([m for m in RecordingSmsBackend.outbox if m.phone == "13900002222"])
+    assert send_decision_sms_many.apply(args=[[notice.pk]]).get() == {"sent": 1}
+    assert send_decision_sms_many.apply(args=[[notice.pk]]).get() == {"already_sent": 1}
+    sent = [m for m in RecordingSmsBackend.outbox if m.phone == "13900002222"][before:]
+    assert len(sent) == 1 and "退回" in sent[0].text
     totals = actions.batch_consistency(batch)
     assert totals["total_fen"] == totals["lines_fen"] == totals["paid_out_fen"] == 1_000_000
     assert totals["back_fen"] == totals["not_paid_fen"] == 300_000
