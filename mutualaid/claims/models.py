@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from mutualaid.platform.encrypted_storage import encrypted_storage
 from mutualaid.policies.values import InsuranceType
 
 
@@ -149,7 +150,9 @@ class ClaimDocument(models.Model):
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="documents")
     kind = models.CharField("材料", max_length=24, choices=DocumentKind.choices)
-    file = models.FileField("文件", upload_to="claims/%Y/%m/", max_length=255)
+    file = models.FileField(  # encrypted at rest, 0600 on disk (personal and medical data)
+        "文件", upload_to="claims/%Y/%m/", max_length=255, storage=encrypted_storage
+    )
     content_type = models.CharField("类型", max_length=64)
     size = models.IntegerField("大小（字节）")
     sha256 = models.CharField(max_length=64)
