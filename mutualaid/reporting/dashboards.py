@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, Q, Sum, Value
 from django.db.models.functions import Coalesce
@@ -165,6 +166,12 @@ def _totals(row: dict) -> Totals:
     )
 
 
+def _grouped(rows, code: str, name: str) -> list[dict[str, Any]]:
+    """Sums per group (one query), groups with more towns behind target first."""
+    grouped: Any = rows.values(code, name)
+    return list(grouped.annotate(**_sums()).order_by("-n_behind", code))
+
+
 def province_dashboard(
     province_code: str, scheme_year: int, *, city_code: str | None = None, town_limit: int | None = None
 ) -> Dashboard:
@@ -178,15 +185,11 @@ def province_dashboard(
     totals = _totals(rows.aggregate(**_sums()))
     counties = [
         Group(r["county__code"], r["county__name"], _totals(r))
-        for r in rows.values("county__code", "county__name")
-        .annotate(**_sums())
-        .order_by("-n_behind", "county__code")
+        for r in _grouped(rows, "county__code", "county__name")
     ]
     cities = [
         Group(r["county__city__code"], r["county__city__name"], _totals(r))
-        for r in rows.values("county__city__code", "county__city__name")
-        .annotate(**_sums())
-        .order_by("-n_behind", "county__city__code")
+        for r in _grouped(rows, "county__city__code", "county__city__name")
     ]
     first = rows.select_related("town", "county__city").order_by(*ORDER)
     lines = [TownLine(row) for row in (first if town_limit is None else first[:town_limit])]
