@@ -15,13 +15,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, OuterRef, Q, Subquery, Sum, Value
+from django.db import connection
+from django.db.models import Count, F, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from mutualaid.enrolment.models import (
     Contribution,
-    EnrolledMember,
     Enrolment,
+    Household,
     Member,
     MemberStatus,
     Village,
@@ -103,66 +104,76 @@ def counted_enrolments(terms: EnrolmentTerms):
     )
 
 
-def participation(terms: EnrolmentTerms, *, by_village: bool = False) -> Participation:
-    """Four aggregate queries (eight with ``by_village``), independent of the number of villages."""
-    year = terms.scheme_year
-    counted = counted_enrolments(terms)
-    counted_members = EnrolledMember.objects.filter(scheme_year=year, enrolment_id__in=counted.values("pk"))
-    joined = Q(household__village__joined=True)
-    villages = Village.objects.aggregate(total=Count("id"), joined=Count("id", filter=Q(joined=True)))
-    eligible = eligible_members(terms).aggregate(
-        people=Count("id"),
-        households=Count("household_id", distinct=True),
-        households_joined=Count("household_id", distinct=True, filter=joined),
+def _eligible_by_village(terms: EnrolmentTerms) -> dict[int, dict[str, int]]:
+    """{village id: {people, households}} of eligible members: members counted per household first (a hash
+    aggregate), then households per village — about half the time of COUNT(DISTINCT household) over the members,
+    which sorts them all."""
+    per_household, params = (
+        eligible_members(terms)
+        .values("household_id")
+        .annotate(n=Count("id"))
+        .order_by()
+        .query.sql_with_params()
     )
-    people = counted_members.aggregate(people=Count("id"))
-    households = counted.aggregate(households=Count("id"), households_joined=Count("id", filter=joined))
+    sql = (
+        f"SELECT h.village_id, SUM(x.n), COUNT(*) FROM ({per_household}) x "
+        f"JOIN {Household._meta.db_table} h ON h.id = x.household_id GROUP BY h.village_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {village: {"people": int(people), "households": n} for village, people, n in cursor.fetchall()}
+
+
+def participation(terms: EnrolmentTerms, *, by_village: bool = False) -> Participation:
+    """Three aggregate queries, independent of the number of villages: eligible members by village (one pass over
+    the register), counted enrolments by village (households, and people from each enrolment's member count) and
+    the villages. The town's figures are the villages' sums (a household lies in one village)."""
+    year = terms.scheme_year
+    eligible_rows = _eligible_by_village(terms)
+    enrolled_rows = {
+        r["household__village_id"]: r
+        for r in counted_enrolments(terms)
+        .values("household__village_id")
+        .annotate(households=Count("id"), people=Sum("member_count"))
+        .order_by()
+    }
     rows: list[VillageParticipation] = []
-    if by_village:
-        eligible_rows = {
-            r["household__village_id"]: r
-            for r in eligible_members(terms)
-            .values("household__village_id")
-            .annotate(people=Count("id"), households=Count("household_id", distinct=True))
-        }
-        enrolled_people = dict(
-            counted_members.values("enrolment__household__village_id")
-            .annotate(n=Count("id"))
-            .values_list("enrolment__household__village_id", "n")
-        )
-        enrolled_households = dict(
-            counted.values("household__village_id")
-            .annotate(n=Count("id"))
-            .values_list("household__village_id", "n")
-        )
-        for village in Village.objects.order_by("code").only("id", "code", "name", "joined"):
-            found = eligible_rows.get(village.pk, {})
-            rows.append(
-                VillageParticipation(
-                    village.pk,
-                    village.code,
-                    village.name,
-                    village.joined,
-                    found.get("people", 0),
-                    found.get("households", 0),
-                    enrolled_people.get(village.pk, 0),
-                    enrolled_households.get(village.pk, 0),
-                )
+    for village in Village.objects.order_by("code").only("id", "code", "name", "joined"):
+        eligible = eligible_rows.get(village.pk, {})
+        enrolled = enrolled_rows.get(village.pk, {})
+        rows.append(
+            VillageParticipation(
+                village.pk,
+                village.code,
+                village.name,
+                village.joined,
+                eligible.get("people", 0),
+                eligible.get("households", 0),
+                enrolled.get("people") or 0,
+                enrolled.get("households", 0),
             )
+        )
+    villages, villages_joined = len(rows), sum(1 for r in rows if r.joined)
+    eligible_people = sum(r.eligible_people for r in rows)
+    eligible_households = sum(r.eligible_households for r in rows)
+    enrolled_people = sum(r.enrolled_people for r in rows)
+    enrolled_households = sum(r.enrolled_households for r in rows)
+    eligible_households_in_joined = sum(r.eligible_households for r in rows if r.joined)
+    enrolled_households_in_joined = sum(r.enrolled_households for r in rows if r.joined)
     return Participation(
         scheme_year=year,
-        villages=villages["total"],
-        villages_joined=villages["joined"],
-        eligible_people=eligible["people"],
-        eligible_households=eligible["households"],
-        enrolled_people=people["people"],
-        enrolled_households=households["households"],
-        eligible_households_in_joined=eligible["households_joined"],
-        enrolled_households_in_joined=households["households_joined"],
-        village_share=Measure(villages["joined"], villages["total"], terms.target_village_share_bp),
+        villages=villages,
+        villages_joined=villages_joined,
+        eligible_people=eligible_people,
+        eligible_households=eligible_households,
+        enrolled_people=enrolled_people,
+        enrolled_households=enrolled_households,
+        eligible_households_in_joined=eligible_households_in_joined,
+        enrolled_households_in_joined=enrolled_households_in_joined,
+        village_share=Measure(villages_joined, villages, terms.target_village_share_bp),
         household_share_in_joined=Measure(
-            households["households_joined"], eligible["households_joined"], terms.target_household_share_bp
+            enrolled_households_in_joined, eligible_households_in_joined, terms.target_household_share_bp
         ),
-        person_share=Measure(people["people"], eligible["people"], terms.target_person_share_bp),
-        by_village=rows,
+        person_share=Measure(enrolled_people, eligible_people, terms.target_person_share_bp),
+        by_village=rows if by_village else [],
     )
