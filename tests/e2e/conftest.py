@@ -49,8 +49,16 @@ def browser_paths():
     return paths
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.browser_failed = report.failed
+    return report
+
+
 @pytest.fixture
-def browser(browser_paths):
+def browser(browser_paths, request):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -75,8 +83,10 @@ def browser(browser_paths):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
     driver = webdriver.Chrome(service=Service(driver_path), options=options)
-    driver.implicitly_wait(5)
+    driver.implicitly_wait(20)  # a busy CI machine: pages may take seconds
     yield driver
+    if getattr(request.node, "browser_failed", False):  # what the browser showed, for the failure's report
+        print("\n--- browser at", driver.current_url, "---\n", driver.page_source[:3000])
     driver.quit()
     shutil.rmtree(profile, ignore_errors=True)
 
