@@ -94,6 +94,8 @@ class Parameter:
         if kind is Kind.BOOL:
             return models.BooleanField(name, default=self.default)
         if kind is Kind.DAYS:
+            if not self.nullable:  # always set: the default for rows that had none
+                return models.PositiveSmallIntegerField(name, default=self.default)
             return models.PositiveSmallIntegerField(name, null=True, blank=True)
         if kind is Kind.BP:
             return models.PositiveIntegerField(name, null=True, blank=True)
@@ -239,6 +241,7 @@ PARAMETERS: tuple[Parameter, ...] = (
         Kind.DAYS,
         "公示异议期（天）",
         default=7,
+        nullable=False,
         input_help="月度公示后可对公示的补助提出异议的天数（1 至 30 天，默认 7 天）",
     ),
 )

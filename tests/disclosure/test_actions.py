@@ -182,3 +182,34 @@ def test_anonymous_donor_is_shown_as_a_kind_person(march, clock):
     donors = next(g for g in draft.content["inflows"] if g["source"] == "donor")
     assert donors["items"] == [{"label": "爱心人士", "amount_fen": 88_800}]
     assert "周大福" not in str(draft.content) and draft.reconciled
+
+
+def test_beat_runs_the_monthly_draft_on_the_second():
+    from django.conf import settings
+
+    entry = settings.CELERY_BEAT_SCHEDULE["disclosure-monthly-drafts"]
+    assert entry["task"] == draft_monthly_disclosures.name
+    assert entry["schedule"].day_of_month == {2}
+
+
+def test_objection_period_comes_from_the_policy(scheme):
+    from mutualaid.policies.models import PolicyVersion
+
+    policy = PolicyVersion.objects.get()
+    assert policy.objection_days == 7  # the registry's default
+    assert actions.objection_days(date(2023, 3, 1)) == 7
+    from dataclasses import replace
+
+    from mutualaid.policies.validation import validate_for_publishing
+
+    errors = validate_for_publishing(replace(policy.to_values(), objection_days=31))
+    assert [
+        (e.field, str(getattr(e.code, "value", e.code))) for e in errors if e.field == "objection_days"
+    ] == [("objection_days", "out_of_range")]
+    assert not [e for e in validate_for_publishing(policy.to_values()) if e.field == "objection_days"]
+
+
+def test_privacy_scan_finds_what_it_must():
+    found = rules.privacy_findings("张三丰 500223197003050012 6228480402564890018 13900001111", {"张三丰"})
+    assert len(found) == 4
+    assert rules.privacy_findings("张*丰 2500.00 元 编号 16", {"张三丰"}) == []
