@@ -250,7 +250,9 @@ def build(month: date, *, town_name: str, town_code: str, shown_objections: set[
     order = {s: i for i, s in enumerate(SOURCE_LABELS)}
     inflows: list[dict] = []
     for source in sorted(inflow_items, key=lambda s: order.get(s, 99)):
-        items: list[dict] = [{"label": k, "amount_fen": v} for k, v in sorted(inflow_items[source].items()) if v]
+        items: list[dict] = [
+            {"label": k, "amount_fen": v} for k, v in sorted(inflow_items[source].items()) if v
+        ]
         amount = sum(i["amount_fen"] for i in items)
         if items:
             inflows.append(
