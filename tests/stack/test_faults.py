@@ -24,7 +24,7 @@ from tests.stack.harness import (
 
 pytestmark = pytest.mark.stack
 YAZHOU = "320685109"
-HOUSEHOLDS, SIZE = 8_000, 3
+HOUSEHOLDS, SIZE = 10_000, 3  # big enough that the kill lands mid-import on a quiet machine too
 
 
 def test_a_worker_killed_mid_import_is_redelivered_and_completes_once(stack, haian):
