@@ -7,6 +7,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods
@@ -57,9 +58,15 @@ def months(request):
 
 
 def _villages(disclosure: Disclosure) -> list[dict]:
-    codes = sorted({s["village_code"] for s in disclosure.content.get("subsidies", [])})
-    names = dict(Village.objects.filter(code__in=codes).values_list("code", "name"))
-    return [{"code": c, "name": names.get(c, c)} for c in codes]
+    """Every village that joined (its notice board shows the town's totals even without a subsidy of its own),
+    and any other village with a subsidy this month."""
+    codes = {s["village_code"] for s in disclosure.content.get("subsidies", [])}
+    rows = (
+        Village.objects.filter(Q(joined=True) | Q(code__in=codes))
+        .order_by("code")
+        .values_list("code", "name")
+    )
+    return [{"code": code, "name": name} for code, name in rows]
 
 
 def _month_page(request, disclosure: Disclosure, *, message: str = "", error: str = "", status: int = 200):
