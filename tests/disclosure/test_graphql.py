@@ -189,3 +189,22 @@ def test_generate_draft_via_api(march, users, scheme):
     bad = graphql(users["town_admin"], query.replace("2023-03", "2023-13"), town=scheme.town)
     assert bad["data"]["generateDisclosureDraft"]["errors"][0]["code"] == "INVALID_MONTH"
     assert date(2023, 3, 1) == Disclosure.objects.get().month
+
+
+def test_public_list_costs_the_same_queries_for_one_and_more_months(published, users, scheme):
+    from django.db import connection as conn
+    from django.test.utils import CaptureQueriesContext
+
+    query = "{ publicDisclosures { month closing subsidies { name amount } inflows { label items { label } } objections { reason } } }"
+
+    def count() -> int:
+        with CaptureQueriesContext(conn) as captured:
+            result = graphql(None, query, town=scheme.town)
+        assert "errors" not in result
+        return len(captured)
+
+    one = count()
+    for month in (date(2023, 1, 1), date(2023, 2, 1)):
+        draft, _ = actions.generate_draft(month, actor=None)
+        actions.publish(draft, actor=users["town_admin"])
+    assert count() == one
