@@ -23,6 +23,7 @@ from django.db import connection, transaction
 
 from mutualaid.claims import selectors as claim_selectors
 from mutualaid.claims.models import Claim, ClaimEvent, ClaimState
+from mutualaid.claims_queue import api as review_queue
 from mutualaid.disclosure import builder, rules
 from mutualaid.disclosure.error_codes import DisclosureErrorCode as Code
 from mutualaid.disclosure.models import (
@@ -41,6 +42,7 @@ from mutualaid.platform.sms import send_sms
 from mutualaid.policies import selectors as policy_selectors
 
 ADVISORY_KEY = 716_017  # one generation per town and month at a time
+OBJECTION_REVIEW_WORKING_DAYS = 5  # the firm's time to answer, as for a claim's review
 
 
 def now() -> datetime:
@@ -367,6 +369,7 @@ def submit_objection(
             address_hash=addr,
             submitted_at=now(),
         )
+        _queue(objection.claim_id)
         record_event(
             user if signed_in else None,
             "disclosure.objection_submitted",
@@ -374,6 +377,25 @@ def submit_objection(
             {"claim": claim_no, "month": disclosure.label, "verified_by": "account" if signed_in else "sms"},
         )
     return objection
+
+
+def _queue(claim_id: int) -> None:
+    """Keep the claim in the service firms' review queue while an objection to it is open (due in
+    ``OBJECTION_REVIEW_WORKING_DAYS`` working days from the earliest open one), out of it after."""
+    code, _ = _town()
+    first = (
+        Objection.objects.filter(claim_id=claim_id, state__in=(ObjectionState.OPEN, ObjectionState.REOPENED))
+        .order_by("submitted_at")
+        .first()
+    )
+    state = Claim.objects.filter(pk=claim_id).values_list("state", flat=True).first()
+    if state is None:
+        return
+    if first is None:
+        review_queue.remove(code, [claim_id])
+        return
+    due = claim_selectors.add_working_days(first.submitted_at.date(), OBJECTION_REVIEW_WORKING_DAYS)
+    review_queue.sync(code, claim_id, state=state, submitted_at=first.submitted_at, due_date=due, open=True)
 
 
 def _claim_event(claim_id: int, action: str, reason: str, actor) -> None:
@@ -412,6 +434,7 @@ def answer_objection(objection: Objection, *, reopen: bool, answer: str, actor) 
         objection.resolved_at = objection.answered_at
         objection.held = False
     objection.save()
+    _queue(objection.claim_id)
     _claim_event(
         objection.claim_id,
         "objection_reopened" if reopen else "objection_confirmed",
@@ -434,6 +457,7 @@ def resolve_objection(objection: Objection, *, outcome: str, actor) -> Objection
     objection.resolved_at = now()
     objection.held = False
     objection.save()
+    _queue(objection.claim_id)
     _claim_event(objection.claim_id, "objection_resolved", f"重新审核结果：{outcome}", actor)
     record_event(actor, "disclosure.objection_resolved", objection, {"claim": objection.claim_id})
     return objection

@@ -208,3 +208,23 @@ def test_public_list_costs_the_same_queries_for_one_and_more_months(published, u
         draft, _ = actions.generate_draft(month, actor=None)
         actions.publish(draft, actor=users["town_admin"])
     assert count() == one
+
+
+def test_an_objection_reaches_the_firms_review_queue_until_answered(published, users, scheme):
+    from mutualaid.claims_queue.models import QueueEntry
+
+    line = published.content["subsidies"][0]
+    objection = actions.submit_objection(published, line["no"], "理由", user=users["member"])
+    queue = "{ reviewQueue(first: 10) { edges { node { townCode claimId state } } } }"
+    result = _graphql(users["reviewer"], queue)
+    from django.db import connection as conn
+
+    conn.set_tenant(scheme.town)
+    nodes = [e["node"] for e in result["data"]["reviewQueue"]["edges"]]
+    assert [n["townCode"] for n in nodes] == [scheme.town.code] and nodes[0]["state"] == "APPROVED"
+    assert _graphql(users["other_firm_reviewer"], queue)["data"]["reviewQueue"]["edges"] == []
+    conn.set_tenant(scheme.town)
+    actions.answer_objection(objection, reopen=True, answer="重新审核", actor=users["reviewer"])
+    assert QueueEntry.objects.filter(claim_id=line["no"]).exists()  # the re-review is still to do
+    actions.resolve_objection(objection, outcome="维持", actor=users["reviewer"])
+    assert not QueueEntry.objects.filter(claim_id=line["no"]).exists()
