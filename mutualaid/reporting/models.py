@@ -93,6 +93,11 @@ class TownRollup(models.Model):
         indexes = [
             models.Index(fields=["county", "scheme_year", "kind"], name="reporting_rollup_county"),
             models.Index(fields=["province_code", "scheme_year", "kind"], name="reporting_rollup_province"),
+            # the province's town lines, behind target and furthest behind first (a top-N index scan)
+            models.Index(
+                fields=["province_code", "scheme_year", "kind", "-behind_target", "lowest_share_bp", "town"],
+                name="reporting_rollup_worst",
+            ),
         ]
 
 

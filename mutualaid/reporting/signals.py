@@ -1,8 +1,8 @@
 """Changes that move a town's figures ask for a refresh of its rollup, after commit and coalesced.
 
 The domain apps do not know about reporting: this module subscribes to their models' ``post_save`` (enrolments,
-contributions, members, villages, claims and their events, ledger entries, payout batches). Within one transaction
-a town is scheduled once (the callback is looked up in the connection's on-commit list, which a rollback empties);
+contributions and reversals, members, roster import jobs, villages, claims and their events, ledger entries,
+payout batches). Within one transaction a town is scheduled once (the callback is looked up in the connection's on-commit list, which a rollback empties);
 after commit the first request of a quiet town inserts one ``RefreshRequest`` row and enqueues one task a minute
 later, and requests while that row exists do nothing, so many changes in a minute make one refresh.
 """
@@ -15,14 +15,33 @@ from django.db import connection, transaction
 from django.db.models.signals import post_save
 
 from mutualaid.claims.models import Claim, ClaimEvent
-from mutualaid.enrolment.models import Contribution, Enrolment, Member, Village
+from mutualaid.enrolment.models import (
+    Contribution,
+    ContributionReversal,
+    Enrolment,
+    ImportJob,
+    Member,
+    Village,
+)
 from mutualaid.funds.models import JournalEntry
 from mutualaid.payouts.models import PayoutBatch
 from mutualaid.reporting import tasks
 from mutualaid.reporting.models import RefreshRequest
 
 COALESCE_SECONDS = 60
-WATCHED = (Enrolment, Contribution, Member, Village, Claim, ClaimEvent, JournalEntry, PayoutBatch)
+# A roster import writes members by COPY (no signals): its job's saves stand for them.
+WATCHED = (
+    Enrolment,
+    Contribution,
+    ContributionReversal,
+    Member,
+    ImportJob,
+    Village,
+    Claim,
+    ClaimEvent,
+    JournalEntry,
+    PayoutBatch,
+)
 
 
 def request_refresh(town_code: str) -> bool:
@@ -50,7 +69,8 @@ def town_changed(sender=None, **kwargs) -> None:
         return
     callback = partial(request_refresh, code)
     callback.reporting_town = code  # type: ignore[attr-defined]
-    transaction.on_commit(callback)
+    # robust: a failure to enqueue is logged and never fails the change that committed (the nightly run catches up)
+    transaction.on_commit(callback, robust=True)
 
 
 def connect() -> None:
