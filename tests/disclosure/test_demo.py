@@ -1,4 +1,4 @@
-"""The demo: 新胜镇 and 大公镇 publish disclosures for 2022-09 to 2022-12 that reconcile with their ledgers to the fen
+"""The demo: 新胜镇, 大公镇 and 雅周镇 publish disclosures for 2022-09 to 2022-12 that reconcile with their ledgers to the fen
 (recomputed here with the ledger's own aggregates); 新胜镇 has an objection that led to a re-review, shown on the
 next month's disclosure; every public output passes the privacy scan; the village PDF is kept for a look as an
 image (``DISCLOSURE_PDF_OUT``)."""
@@ -68,7 +68,11 @@ def test_demo_step_is_registered():
 
 @pytest.mark.parametrize(
     "code,preset,terms",
-    [("500152116", "xinsheng-2022", XINSHENG_2022), ("320685107", "haian-2022", HAIAN_2022)],
+    [
+        ("500152116", "xinsheng-2022", XINSHENG_2022),
+        ("320685107", "haian-2022", HAIAN_2022),
+        ("320685109", "haian-2022", HAIAN_2022),
+    ],
 )
 def test_demo_months_reconcile_and_are_clean(
     towns, in_town, drg_catalogue, icd_catalogue, _media_in_tmp, code, preset, terms, monkeypatch
