@@ -1,10 +1,11 @@
 """Changes that move a town's figures ask for a refresh of its rollup, after commit and coalesced.
 
 The domain apps do not know about reporting: this module subscribes to their models' ``post_save`` (enrolments,
-contributions and reversals, members, roster import jobs, villages, claims and their events, ledger entries,
-payout batches). Within one transaction a town is scheduled once (the callback is looked up in the connection's on-commit list, which a rollback empties);
-after commit the first request of a quiet town inserts one ``RefreshRequest`` row and enqueues one task a minute
-later, and requests while that row exists do nothing, so many changes in a minute make one refresh.
+contributions and reversals, members, roster import jobs, villages, claims, their events and the objections to
+them, ledger entries, payout batches). Within one transaction a town is scheduled once (the callback is looked up
+in the connection's on-commit list, which a rollback empties); after commit the first request of a quiet town
+inserts one ``RefreshRequest`` row and enqueues one task a minute later, and requests while that row exists do
+nothing, so many changes in a minute make one refresh.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from django.db import connection, transaction
 from django.db.models.signals import post_save
 
 from mutualaid.claims.models import Claim, ClaimEvent
+from mutualaid.disclosure.models import Objection
 from mutualaid.enrolment.models import (
     Contribution,
     ContributionReversal,
@@ -39,6 +41,7 @@ WATCHED = (
     Village,
     Claim,
     ClaimEvent,
+    Objection,
     JournalEntry,
     PayoutBatch,
 )

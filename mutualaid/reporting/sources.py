@@ -13,7 +13,8 @@ from datetime import date, timedelta
 from django.db.models import Count, Min, Q, Sum
 from django.utils import timezone
 
-from mutualaid.claims.models import DECIDED_STATES, OPEN_STATES, Claim, ClaimEvent, ClaimState
+from mutualaid.claims.models import DECIDED_STATES, OPEN_STATES, Claim, ClaimState
+from mutualaid.disclosure.models import Objection
 from mutualaid.enrolment.models import Enrolment
 from mutualaid.enrolment.participation import participation
 from mutualaid.funds.chart import PAYABLE_SUBSIDIES, AccountKind, Side
@@ -183,9 +184,9 @@ def claim_figures(scheme_year: int, as_of: date) -> dict:
             continue  # its month to be paid has not ended
         due_count += 1
         paid_in_time += 1 if paid_at is not None and _local(paid_at) <= next_month_end else 0
-    objections = ClaimEvent.objects.filter(
-        claim__scheme_year=scheme_year, action__startswith="objection"
-    ).count()
+    objections = Objection.objects.filter(
+        claim_id__in=claims.values("id")
+    ).count()  # 公示异议 on the year's claims
     by_drg: dict[str, list[int]] = {}
     for drg, n, subsidy, own in (
         claims.filter(state__in=(ClaimState.APPROVED, ClaimState.IN_BATCH, ClaimState.PAID))
