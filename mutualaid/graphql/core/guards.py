@@ -7,7 +7,7 @@
 - An explicit ``null`` for an argument that has a default means the default (``beforeClosing: null``).
 - A non-null field of an input object is present: graphene gives ``graphene.Field(Enum, required=True)`` inside
   an ``InputObjectType`` a default of ``None``, so graphql-core let it be left out and the resolver got None.
-- A ``schemeYear`` argument is a plausible year (2000–2200), not a negative or far-off number.
+- A ``schemeYear`` argument is a plausible year (1900–2200: never negative; actions check narrower ranges).
 - ``node(id:)`` with an ID that is not one of ours is NOT_FOUND, not graphene's parse message.
 
 Each refusal is a typed error (``extensions.code``), raised before any database work.
@@ -111,7 +111,7 @@ def check_pagination(args: Mapping, field_name: str) -> None:
 
 
 # A scheme year (互助年度) is a calendar year the scheme could run in: never negative, never centuries away.
-SCHEME_YEARS = range(2000, 2201)
+SCHEME_YEARS = range(1900, 2201)
 
 
 def _check_scheme_year(args: Mapping) -> None:
