@@ -10,6 +10,7 @@ from graphql import specified_rules
 
 from mutualaid.graphql.account.schema import AccountMutations, AccountQueries
 from mutualaid.graphql.claims.schema import ClaimMutations, ClaimQueries, ReviewQueueQueries
+from mutualaid.graphql.core.node import Node
 from mutualaid.graphql.core.validation import LIMIT_RULES
 from mutualaid.graphql.disclosure.schema import DisclosureMutations, DisclosureQueries
 from mutualaid.graphql.drg.schema import DrgQueries
@@ -32,7 +33,7 @@ class PlatformQuery(
     ReportingQueries,
     graphene.ObjectType,
 ):
-    node = graphene.relay.Node.Field()
+    node = Node.Field()
 
 
 class PlatformMutation(AccountMutations, TownMutations, ReportingMutations, graphene.ObjectType):

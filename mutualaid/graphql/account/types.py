@@ -9,6 +9,7 @@ from graphene_django import DjangoObjectType
 from mutualaid.graphql.core.connection import CountableConnection
 from mutualaid.graphql.core.errors import error_type
 from mutualaid.graphql.core.loaders import get_loader
+from mutualaid.graphql.core.node import Node
 from mutualaid.platform.accounts.error_codes import AccountErrorCode
 from mutualaid.platform.accounts.models import RoleAssignment, User
 from mutualaid.platform.accounts.permissions import visible_assignments_filter
@@ -82,7 +83,7 @@ class AccountUserType(DjangoObjectType):
         model = User
         name = "AccountUser"
         fields = ("username", "is_active", "date_joined", "last_login")
-        interfaces = (graphene.relay.Node,)
+        interfaces = (Node,)
         connection_class = CountableConnection
 
     @classmethod
@@ -122,7 +123,7 @@ class RoleAssignmentType(DjangoObjectType):
         model = RoleAssignment
         name = "RoleAssignment"
         fields = ("created_at",)
-        interfaces = (graphene.relay.Node,)
+        interfaces = (Node,)
         connection_class = CountableConnection
 
     @classmethod

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import graphene
 from graphene_django import DjangoObjectType
-from graphql_relay import to_global_id
 
 from mutualaid.claims import permissions as perms
 from mutualaid.claims import selectors
@@ -26,6 +25,7 @@ from mutualaid.claims_queue.models import QueueEntry
 from mutualaid.enrolment.models import Member
 from mutualaid.graphql.core.connection import CountableConnection
 from mutualaid.graphql.core.loaders import get_loader
+from mutualaid.graphql.core.node import Node, town_global_id
 from mutualaid.graphql.core.values import yuan
 from mutualaid.platform import crypto
 from mutualaid.policies.values import InsuranceType
@@ -135,7 +135,7 @@ class ClaimDocumentType(DjangoObjectType):
         model = ClaimDocument
         name = "ClaimDocument"
         fields = ("id", "content_type", "size", "original_name", "uploaded_at")
-        interfaces = (graphene.relay.Node,)
+        interfaces = (Node,)
 
 
 def _group(rows, key) -> dict:
@@ -231,11 +231,11 @@ class ClaimType(DjangoObjectType):
             "decided_at",
             "created_at",
         )
-        interfaces = (graphene.relay.Node,)
+        interfaces = (Node,)
         connection_class = CountableConnection
 
     def resolve_member_id(claim, info):
-        return to_global_id("Member", claim.member_id)
+        return Node.to_global_id("Member", claim.member_id)
 
     def resolve_applicant_name(claim, info):
         full = perms.sees_full_names(info.context.user, claim)
@@ -289,7 +289,7 @@ class ReviewQueueEntryType(DjangoObjectType):
         model = QueueEntry
         name = "ReviewQueueEntry"
         fields = ("id", "submitted_at", "due_date")
-        interfaces = (graphene.relay.Node,)
+        interfaces = (Node,)
         connection_class = CountableConnection
 
     def resolve_town_code(entry, info):
@@ -299,7 +299,7 @@ class ReviewQueueEntryType(DjangoObjectType):
         return entry.town.name
 
     def resolve_claim_id(entry, info):
-        return to_global_id("Claim", entry.claim_id)
+        return town_global_id("Claim", entry.town.code, entry.claim_id)  # the claim's ID in its town
 
     def resolve_is_overdue(entry, info):
         return entry.due_date < selectors.today()

@@ -12,16 +12,17 @@ from graphene.types.mutation import MutationOptions
 from graphql_relay import from_global_id
 
 from mutualaid.graphql.core.errors import NotFound, errors_from_validation
+from mutualaid.graphql.core.node import local_id
 from mutualaid.platform.accounts.permissions import Rule, Target, has_permission
 
 
 def pk_from_global_id(global_id: str, type_name: str, field: str) -> int:
-    """The primary key in a relay global ID of ``type_name``; anything else is NotFound."""
+    """The primary key in a relay global ID of ``type_name`` (of this town); anything else is NotFound."""
     try:
-        found_type, pk = from_global_id(global_id)
+        found_type, value = from_global_id(global_id)
         if found_type != type_name:
             raise ValueError(found_type)
-        return int(pk)
+        return int(local_id(value))  # another town's ID is NotFound
     except (ValueError, TypeError, UnicodeDecodeError) as exc:
         raise NotFound(field) from exc
 

@@ -29,6 +29,7 @@ from mutualaid.drg.permissions import READ_CATALOGUE
 from mutualaid.graphql.core.connection import CountableConnection
 from mutualaid.graphql.core.errors import error_type
 from mutualaid.graphql.core.loaders import by_pk_loader, get_loader
+from mutualaid.graphql.core.node import Node
 from mutualaid.platform.accounts.permissions import Target, has_permission
 from mutualaid.platform.money import fen_to_yuan
 
@@ -82,7 +83,7 @@ class DrgCatalogueVersionType(DjangoObjectType):
         name = "DrgCatalogueVersion"
         description = "DRG 分组方案版本（如 CHS-DRG 1.1、CHS-DRG 2.0）"
         fields = ("code", "name", "imported_at")
-        interfaces = (graphene.relay.Node,)
+        interfaces = (Node,)
         connection_class = CountableConnection
 
     @classmethod
@@ -120,7 +121,7 @@ class DrgType(DjangoObjectType):
         name = "Drg"
         description = "DRG 病组"
         fields = ("code", "name")
-        interfaces = (graphene.relay.Node,)
+        interfaces = (Node,)
         connection_class = CountableConnection
 
     @classmethod
@@ -167,7 +168,7 @@ class DrgAdrgType(DjangoObjectType):
         name = "DrgAdrg"
         description = "核心疾病诊断相关分组（ADRG）"
         fields = ("code", "name")
-        interfaces = (graphene.relay.Node,)
+        interfaces = (Node,)
         connection_class = CountableConnection
 
     @classmethod
@@ -193,7 +194,7 @@ class DrgMdcType(DjangoObjectType):
         name = "DrgMdc"
         description = "主要诊断大类（MDC）"
         fields = ("code", "name")
-        interfaces = (graphene.relay.Node,)
+        interfaces = (Node,)
         connection_class = CountableConnection
 
     @classmethod
@@ -218,7 +219,7 @@ class IcdCodeType(DjangoObjectType):
         name = "IcdCode"
         description = "ICD 医保版 2.0 编码"
         fields = ("code", "name", "edition")
-        interfaces = (graphene.relay.Node,)
+        interfaces = (Node,)
         connection_class = CountableConnection
 
     @classmethod
@@ -243,7 +244,7 @@ class DrgCityWeightTableType(DjangoObjectType):
         name = "DrgCityWeightTable"
         description = "城市 DRG 相对权重与支付标准表"
         fields = ("city", "year", "source_name", "encoding", "imported_at")
-        interfaces = (graphene.relay.Node,)
+        interfaces = (Node,)
         connection_class = CountableConnection
 
     @classmethod
@@ -283,7 +284,7 @@ class DrgCityWeightType(DjangoObjectType):
         name = "DrgCityWeight"
         description = "某城市某年度某 DRG 的相对权重与支付标准"
         fields = ("drg_code", "name", "group_type")
-        interfaces = (graphene.relay.Node,)
+        interfaces = (Node,)
         connection_class = CountableConnection
 
     @classmethod

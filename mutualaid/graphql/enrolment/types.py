@@ -29,6 +29,7 @@ from mutualaid.enrolment.models import (
 )
 from mutualaid.graphql.core.connection import CountableConnection
 from mutualaid.graphql.core.loaders import by_pk_loader, get_loader
+from mutualaid.graphql.core.node import Node
 from mutualaid.graphql.core.values import yuan
 from mutualaid.graphql.enrolment.loaders import (
     enrolled_loader,
@@ -93,7 +94,7 @@ class VillageType(DjangoObjectType):
         model = Village
         name = "Village"
         fields = ("code", "name", "joined", "resolution_date")
-        interfaces = (graphene.relay.Node,)
+        interfaces = (Node,)
         connection_class = CountableConnection
 
 
@@ -120,7 +121,7 @@ class MemberType(DjangoObjectType):
         model = Member
         name = "Member"
         fields = ("id",)
-        interfaces = (graphene.relay.Node,)
+        interfaces = (Node,)
         connection_class = CountableConnection
 
     def resolve_name(member, info):
@@ -175,7 +176,7 @@ class HouseholdType(DjangoObjectType):
         model = Household
         name = "Household"
         fields = ("id", "number")
-        interfaces = (graphene.relay.Node,)
+        interfaces = (Node,)
         connection_class = CountableConnection
 
     def resolve_village(household, info):
@@ -231,7 +232,7 @@ class EnrolmentType(DjangoObjectType):
         model = Enrolment
         name = "Enrolment"
         fields = ("id", "scheme_year", "member_count", "enrolled_at", "policy_version")
-        interfaces = (graphene.relay.Node,)
+        interfaces = (Node,)
         connection_class = CountableConnection
 
     def resolve_household(enrolment, info):
@@ -266,7 +267,7 @@ class ContributionType(DjangoObjectType):
         model = Contribution
         name = "Contribution"
         fields = ("id", "scheme_year", "receipt_number", "reference", "received_on", "recorded_at")
-        interfaces = (graphene.relay.Node,)
+        interfaces = (Node,)
         connection_class = CountableConnection
 
     def resolve_enrolment(contribution, info):
@@ -298,7 +299,7 @@ class RosterImportJobType(DjangoObjectType):
             "updated_count", "unchanged_count", "error_count", "households_created", "error", "created_at",
             "started_at", "finished_at",
         )  # fmt: skip
-        interfaces = (graphene.relay.Node,)
+        interfaces = (Node,)
         connection_class = CountableConnection
 
     def resolve_progress_percent(job, info):

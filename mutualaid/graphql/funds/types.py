@@ -18,6 +18,7 @@ from mutualaid.funds.models import (
 )
 from mutualaid.graphql.core.connection import CountableConnection
 from mutualaid.graphql.core.loaders import by_pk_loader, get_loader
+from mutualaid.graphql.core.node import Node
 from mutualaid.graphql.core.values import yuan
 
 FundEntryKindEnum = graphene.Enum.from_enum(EntryKind, name="FundEntryKind", description="凭证类型")
@@ -199,7 +200,7 @@ class FundJournalEntryType(DjangoObjectType):
             "created_at",
             "created_by_username",
         )
-        interfaces = (graphene.relay.Node,)
+        interfaces = (Node,)
         connection_class = CountableConnection
 
     def resolve_voucher(entry, info):
@@ -236,7 +237,7 @@ class FundStatementLineType(DjangoObjectType):
         model = JournalLine
         name = "FundStatementLine"
         fields = ("scheme_year",)
-        interfaces = (graphene.relay.Node,)
+        interfaces = (Node,)
         connection_class = CountableConnection
 
     def resolve_entry(line, info):

@@ -7,6 +7,7 @@ import graphene
 
 from mutualaid.claims import permissions as claim_perms
 from mutualaid.claims.models import Claim, ClaimState
+from mutualaid.graphql.core.node import Node
 from mutualaid.graphql.core.permissions import PermissionDeniedError, permission_required
 from mutualaid.graphql.core.values import enum_value, yuan
 from mutualaid.graphql.payouts.types import (
@@ -90,7 +91,7 @@ class PayoutQueries(graphene.ObjectType):
             returned = line.return_reason if line and line.state == LineState.RETURNED else None
             result.append(
                 VillagePayoutType(
-                    claim_id=graphene.Node.to_global_id("Claim", claim.pk),
+                    claim_id=Node.to_global_id("Claim", claim.pk),
                     member_name=claim.member.name if full_names else mask_name(claim.member.name),
                     village_code=claim.village_code,
                     amount=yuan(claim.amount_fen or 0),

@@ -17,6 +17,7 @@ from graphql_relay import from_global_id, to_global_id
 
 from mutualaid.graphql.core.errors import NotFound
 from mutualaid.graphql.core.loaders import get_loader
+from mutualaid.graphql.core.node import Node
 from mutualaid.graphql.core.values import enum_value, yuan
 from mutualaid.payouts.models import (
     BatchPosting,
@@ -94,7 +95,7 @@ class PayoutLineType(DjangoObjectType):
         return yuan(line.amount_fen)
 
     def resolve_claim_id(line, info):
-        return to_global_id("Claim", line.claim_id) if line.claim_id else None
+        return Node.to_global_id("Claim", line.claim_id) if line.claim_id else None
 
 
 class BatchPostingType(DjangoObjectType):
@@ -243,7 +244,7 @@ class RecoveryType(DjangoObjectType):
         return yuan(recovery.outstanding_fen)
 
     def resolve_claim_id(recovery, info):
-        return to_global_id("Claim", recovery.claim_id)
+        return Node.to_global_id("Claim", recovery.claim_id)
 
 
 class TownNoticeType(DjangoObjectType):

@@ -13,6 +13,7 @@ from graphene_django import DjangoConnectionField, DjangoObjectType
 from mutualaid.graphql.core.connection import CountableConnection
 from mutualaid.graphql.core.errors import error_type
 from mutualaid.graphql.core.loaders import get_loader
+from mutualaid.graphql.core.node import Node
 from mutualaid.graphql.core.values import yuan
 from mutualaid.graphql.policies import loaders
 from mutualaid.graphql.policies.parameters import MODEL_OUTPUTS, api_name, output_fields
@@ -96,7 +97,7 @@ class SubsidyEntryType(DjangoObjectType):
         model = SubsidyEntry
         name = "SubsidyEntry"
         fields = ("drg_code", "drg_name")
-        interfaces = (graphene.relay.Node,)
+        interfaces = (Node,)
         connection_class = CountableConnection
 
     @classmethod
@@ -145,7 +146,7 @@ class PolicyVersionType(DjangoObjectType):
             "updated_at",
             "published_at",
         )
-        interfaces = (graphene.relay.Node,)
+        interfaces = (Node,)
         connection_class = CountableConnection
 
     @classmethod
@@ -245,7 +246,7 @@ class SchemeYearType(DjangoObjectType):
         model = SchemeYear
         name = "SchemeYear"
         fields = ("year", "created_at")
-        interfaces = (graphene.relay.Node,)
+        interfaces = (Node,)
         connection_class = CountableConnection
 
     @classmethod

@@ -7,6 +7,7 @@ from graphene_django import DjangoConnectionField, DjangoObjectType
 
 from mutualaid.graphql.core.connection import CountableConnection
 from mutualaid.graphql.core.loaders import by_pk_loader, get_loader
+from mutualaid.graphql.core.node import Node
 from mutualaid.graphql.core.permissions import permission_required
 from mutualaid.platform.accounts.permissions import READ_REGIONS, Target
 from mutualaid.platform.regions.models import City, County, Province, Township
@@ -32,7 +33,7 @@ class ProvinceType(DjangoObjectType):
         model = Province
         name = "Province"
         fields = ("code", "name")
-        interfaces = (graphene.relay.Node,)
+        interfaces = (Node,)
         connection_class = CountableConnection
 
 
@@ -43,7 +44,7 @@ class CityType(DjangoObjectType):
         model = City
         name = "City"
         fields = ("code", "name")
-        interfaces = (graphene.relay.Node,)
+        interfaces = (Node,)
         connection_class = CountableConnection
 
     def resolve_province(city, info):
@@ -58,7 +59,7 @@ class CountyType(DjangoObjectType):
         model = County
         name = "County"
         fields = ("code", "name")
-        interfaces = (graphene.relay.Node,)
+        interfaces = (Node,)
         connection_class = CountableConnection
 
     def resolve_city(county, info):
@@ -75,7 +76,7 @@ class TownshipType(DjangoObjectType):
         model = Township
         name = "Township"
         fields = ("code", "name")
-        interfaces = (graphene.relay.Node,)
+        interfaces = (Node,)
         connection_class = CountableConnection
 
     def resolve_county(township, info):

@@ -10,6 +10,7 @@ from mutualaid.graphql.core.connection import CountableConnection
 from mutualaid.graphql.core.errors import error_type
 from mutualaid.graphql.core.loaders import by_pk_loader, get_loader
 from mutualaid.graphql.core.mutations import BaseMutation, NotFound, pk_from_global_id
+from mutualaid.graphql.core.node import Node
 from mutualaid.graphql.regions.schema import CountyType, ProvinceType, _provinces_by_city
 from mutualaid.platform.accounts.permissions import (
     ASSIGN_FIRM_TO_TOWN,
@@ -51,7 +52,7 @@ class TownType(DjangoObjectType):
         model = Town
         name = "Town"
         fields = ("code", "name", "slug", "created_at", "activated_at")
-        interfaces = (graphene.relay.Node,)
+        interfaces = (Node,)
         connection_class = CountableConnection
 
     @classmethod
@@ -96,7 +97,7 @@ class ServiceFirmType(DjangoObjectType):
         model = ServiceFirm
         name = "ServiceFirm"
         fields = ("name", "credit_code", "created_at")
-        interfaces = (graphene.relay.Node,)
+        interfaces = (Node,)
         connection_class = CountableConnection
 
     @classmethod
