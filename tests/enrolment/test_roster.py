@@ -27,7 +27,7 @@ HEADER = [
 
 
 def _id(n: int) -> str:
-    return idnumbers.make("500223", date(1960 + n % 50, 1 + n % 12, 1 + n % 28), n)
+    return idnumbers.make("500223", date(1960 + n % 40, 1 + n % 12, 1 + n % 28), n)  # born before 2001-05-06
 
 
 def _rows(village: str, households: int = 3, size: int = 3) -> list[list]:
