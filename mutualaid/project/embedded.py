@@ -61,7 +61,7 @@ def stop_embedded_database() -> None:
     pgdata = home() / "pgdata"
     if not (pgdata / "postmaster.pid").exists():
         return
-    from pgserver._commands import pg_ctl
+    from pgserver._commands import pg_ctl  # type: ignore[attr-defined]  # made at import time
 
     user = "pgserver" if os.geteuid() == 0 else None  # pgserver runs the server as this user under root
     with contextlib.suppress(subprocess.CalledProcessError):
