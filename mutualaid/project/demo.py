@@ -112,6 +112,7 @@ def build_demo(password: str = "demo-pass-2022") -> list[DemoLogin]:
         login("dagong_admin", "大公镇农业服务中心", Role.TOWN_ADMIN, "大公镇", town=dagong)
         login("dagong_finance", "大公镇财政", Role.TOWN_FINANCE, "大公镇", town=dagong)
         login("yazhou_admin", "雅周镇农业服务中心", Role.TOWN_ADMIN, "雅周镇", town=yazhou)
+        login("yazhou_finance", "雅周镇财政", Role.TOWN_FINANCE, "雅周镇", town=yazhou)
         login("xinsheng_admin", "新胜镇农业服务中心", Role.TOWN_ADMIN, "新胜镇", town=xinsheng)
         login("xinsheng_finance", "新胜镇财政", Role.TOWN_FINANCE, "新胜镇", town=xinsheng)
         login(
@@ -123,6 +124,7 @@ def build_demo(password: str = "demo-pass-2022") -> list[DemoLogin]:
             village_code="320685107201",
         )
         login("reviewer", "服务机构审核员", Role.FIRM_REVIEWER, FIRM_NAME, firm=firm)
+        login("firm_manager", "服务机构负责人", Role.FIRM_MANAGER, FIRM_NAME, firm=firm)
         login("member", "大公镇村民", Role.MEMBER, "大公镇", town=dagong)
         _user("platform", "平台运维", password, is_staff=True, is_superuser=True)
         logins.append(DemoLogin("platform", password, "平台运维（超级用户）", "全部"))
