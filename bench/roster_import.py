@@ -58,7 +58,7 @@ def rows(members: int, villages: list[str]):
             f"13{n % 10}{n:08d}"[:11] if n % 5 else "",
             INSURANCE[n % len(INSURANCE)],
             "低保" if n % 97 == 0 else "",
-            "2005-03-01",
+            max(date(2005, 3, 1), born).isoformat(),  # registered on the register no earlier than born
         ]
 
 
