@@ -45,7 +45,14 @@ from mutualaid.policies import actions
 from mutualaid.policies.choices import PolicyStatus, ServiceFeeKind, UnlistedDrgRule
 from mutualaid.policies.design import Design, DesignErrorCode, DesignLine, Limits, design_error, design_table
 from mutualaid.policies.models import PolicyVersion
-from mutualaid.policies.solvency import DEFAULT_RUNS, DEFAULT_SEED, SolvencyResult, paid_amounts, simulate
+from mutualaid.policies.solvency import (
+    DEFAULT_RUNS,
+    DEFAULT_SEED,
+    SolvencyResult,
+    paid_amounts,
+    policy_simulated,
+    simulate,
+)
 from mutualaid.policies.values import SubsidyRow
 
 REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
@@ -804,7 +811,9 @@ def simulate_policy(
     outcome = DesignOutcome(
         scheme_year, policy, available, participants, rates, weights, limits, unlisted, spread, design
     )
-    return outcome, simulate_outcome(outcome, runs=runs, seed=seed, progress=progress)
+    result = simulate_outcome(outcome, runs=runs, seed=seed, progress=progress)
+    policy_simulated.send(PolicyVersion, policy=policy, result=result, rate_source=rates.source)
+    return outcome, result
 
 
 # --- saving ------------------------------------------------------------------------------------------------------------------

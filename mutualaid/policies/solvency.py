@@ -28,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from django.dispatch import Signal
 
 from mutualaid.policies.design import DesignErrorCode, Limits, design_error
 
@@ -37,6 +38,11 @@ DEFAULT_SEED = 20221101
 MAX_RUNS = 100_000
 STAYS_PER_BATCH = 1_000_000
 CAP_BUCKETS = 1 << 21  # a power of two
+
+# Sent (inside the town's schema) after a policy version's own table was simulated against the town's fund and
+# participants (``design_inputs.simulate_policy``), with ``policy``, ``result`` (a ``SolvencyResult``) and
+# ``rate_source``. Higher layers listen (reporting keeps the published policy's latest figure beside fund health).
+policy_simulated = Signal()
 
 
 @dataclass(frozen=True)
