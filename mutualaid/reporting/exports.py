@@ -16,7 +16,8 @@ PDF = "application/pdf"
 HEADER = (
     "乡镇", "县/区", "截至", "行政村", "参与村", "行政村参与率%", "目标%", "试点村农户", "参加农户",
     "农户参与率%", "目标%", "在册人数", "参加人数", "群众参与率%", "目标%", "未达目标", "收入（元）",
-    "应收（元）", "已核准补助（元）", "已发放（元）", "专户余额（元）", "可支付月数", "已审结", "逾期未审",
+    "应收（元）", "已核准补助（元）", "已发放（元）", "专户余额（元）", "可支付月数", "资金用尽概率%",
+    "预计结转（元）", "模拟依据政策版本", "已审结", "逾期未审",
     "审核用时中位（工作日）", "时限内审核%", "次月发放%",
 )  # fmt: skip
 
@@ -37,7 +38,9 @@ def _row(line: TownLine) -> tuple:
         _pct(line.household_share_bp), _pct(t.household_bp), r.eligible_people, r.enrolled_people,
         _pct(line.person_share_bp), _pct(t.person_bp), "是" if line.behind else "否", _yuan(r.income_fen),
         _yuan(r.receivables_fen), _yuan(r.subsidies_fen), _yuan(r.paid_out_fen), _yuan(r.balance_fen),
-        None if line.months_covered is None else float(line.months_covered), r.claims_decided, r.claims_overdue,
+        None if line.months_covered is None else float(line.months_covered), _pct(r.run_dry_bp),
+        None if r.expected_carry_over_fen is None else _yuan(r.expected_carry_over_fen), r.solvency_policy_version,
+        r.claims_decided, r.claims_overdue,
         None if r.decision_days_median is None else float(r.decision_days_median),
         _pct(r.decided_within_limit_bp), _pct(r.paid_next_month_bp),
     )  # fmt: skip
@@ -68,7 +71,7 @@ def dashboard_xlsx(dashboard: Dashboard, title: str) -> bytes:
             totals.enrolled_households_in_joined, _pct(totals.household_share_bp), "", totals.eligible_people,
             totals.enrolled_people, _pct(totals.person_share_bp), f"{totals.towns_behind} 个镇",
             _yuan(totals.income_fen), _yuan(totals.receivables_fen), _yuan(totals.subsidies_fen),
-            _yuan(totals.paid_out_fen), _yuan(totals.balance_fen), "", totals.claims_decided,
+            _yuan(totals.paid_out_fen), _yuan(totals.balance_fen), "", "", "", "", totals.claims_decided,
             totals.claims_overdue,
         ]
     )  # fmt: skip

@@ -76,6 +76,12 @@ class TownRollup(models.Model):
     # subsidy adequacy: subsidies as a share of members' out-of-pocket costs of approved claims, by DRG
     out_of_pocket_fen = models.BigIntegerField(default=0)
     subsidy_by_drg = models.JSONField(default=dict)  # {drg: [claims, subsidy_fen, out_of_pocket_fen]}
+    # solvency: the latest simulation of the year's published table (copied from ``TownSolvency``, never simulated
+    # by the refresh)
+    run_dry_bp = models.IntegerField("资金用尽概率（基点）", null=True, blank=True)
+    expected_carry_over_fen = models.BigIntegerField("预计结转", null=True, blank=True)
+    solvency_policy_version = models.IntegerField("模拟所依据的政策版本", null=True, blank=True)
+    solvency_computed_at = models.DateTimeField("模拟时间", null=True, blank=True)
 
     class Meta:
         ordering = ["town_id", "scheme_year", "as_of"]
@@ -273,4 +279,44 @@ class Evaluation(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["town", "scheme_year"], name="reporting_evaluation_town_year")
+        ]
+
+
+# --- solvency beside fund health -------------------------------------------------------------------------------------
+
+
+class SolvencySource(models.TextChoices):
+    PUBLISHED = "published", "政策发布后"
+    NIGHTLY = "nightly", "每晚"
+    TOWN = "town", "乡镇自行模拟"
+
+
+class TownSolvency(models.Model):
+    """The latest solvency simulation of a town's published policy for a scheme year (one row per town and year):
+    the run-dry probability and expected carry-over the county sees beside fund health. Written by the background
+    simulation (after publishing, nightly) and by a town's own simulation of its published table; a draft's
+    simulation never lands here. ``error`` says why the latest attempt gave no figure."""
+
+    town = models.ForeignKey("tenants.Town", on_delete=models.CASCADE, related_name="+")
+    scheme_year = models.PositiveIntegerField()
+    policy_version = models.IntegerField()
+    run_dry_bp = models.IntegerField(null=True, blank=True)
+    expected_carry_over_fen = models.BigIntegerField(null=True, blank=True)
+    expected_shortfall_fen = models.BigIntegerField(null=True, blank=True)
+    mean_payout_fen = models.BigIntegerField(null=True, blank=True)
+    p95_payout_fen = models.BigIntegerField(null=True, blank=True)
+    fund_fen = models.BigIntegerField(null=True, blank=True)
+    participants = models.IntegerField(null=True, blank=True)
+    likeliest_month = models.IntegerField(null=True, blank=True)
+    runs = models.IntegerField(default=0)
+    seed = models.BigIntegerField(default=0)
+    rate_source = models.CharField(max_length=16, blank=True)
+    source = models.CharField(max_length=16, choices=SolvencySource.choices)
+    error = models.CharField(max_length=200, blank=True)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "资金用尽概率"
+        constraints = [
+            models.UniqueConstraint(fields=["town", "scheme_year"], name="reporting_solvency_town_year")
         ]

@@ -12,7 +12,7 @@ from datetime import date
 from django.utils import timezone
 
 from mutualaid.platform.schemas import town_schema
-from mutualaid.reporting import sources, targets
+from mutualaid.reporting import solvency, sources, targets
 from mutualaid.reporting.models import RefreshRequest, RollupKind, TownRollup
 from mutualaid.tenants.models import Town
 
@@ -24,10 +24,12 @@ def refresh_town(
     as_of = as_of or timezone.localdate()
     with town_schema(town):
         figures = [sources.town_figures(year, as_of) for year in sources.scheme_years()]
+    simulated = solvency.stored_by_year(town)  # the latest simulation's figure: never simulated here
     rows = []
     for found in figures:
         values = {
             **found.as_fields(),
+            **solvency.rollup_fields(simulated.get(found.scheme_year)),
             "county_id": town.county_id,
             "province_code": town.code[:2],
             "computed_at": timezone.now(),

@@ -6,6 +6,9 @@ them, ledger entries, payout batches). Within one transaction a town is schedule
 in the connection's on-commit list, which a rollback empties); after commit the first request of a quiet town
 inserts one ``RefreshRequest`` row and enqueues one task a minute later, and requests while that row exists do
 nothing, so many changes in a minute make one refresh.
+
+A published policy version enqueues its solvency simulation after commit (once per town, year and transaction), and
+a town's own simulation of its published table is kept as the latest figure (``solvency.town_simulated``).
 """
 
 from __future__ import annotations
@@ -27,8 +30,11 @@ from mutualaid.enrolment.models import (
 )
 from mutualaid.funds.models import JournalEntry
 from mutualaid.payouts.models import PayoutBatch
-from mutualaid.reporting import tasks
-from mutualaid.reporting.models import RefreshRequest
+from mutualaid.policies.choices import PolicyStatus
+from mutualaid.policies.models import PolicyVersion
+from mutualaid.policies.solvency import policy_simulated
+from mutualaid.reporting import solvency, tasks
+from mutualaid.reporting.models import RefreshRequest, SolvencySource
 
 COALESCE_SECONDS = 60
 # A roster import writes members by COPY (no signals): its job's saves stand for them.
@@ -76,6 +82,31 @@ def town_changed(sender=None, **kwargs) -> None:
     transaction.on_commit(callback, robust=True)
 
 
+def _simulation_scheduled(key: tuple[int, int]) -> bool:
+    return any(getattr(item[1], "reporting_solvency", None) == key for item in connection.run_on_commit)
+
+
+def enqueue_simulation(town_id: int, scheme_year: int) -> None:
+    tasks.simulate_town_solvency.apply_async(args=[town_id, scheme_year, SolvencySource.PUBLISHED])
+
+
+def policy_saved(sender=None, instance=None, **kwargs) -> None:
+    """A published policy version (a new table in force): simulate it after commit, once per transaction."""
+    if instance is None or instance.status != PolicyStatus.PUBLISHED:
+        return
+    town = solvency.current_town()
+    if town is None:
+        return
+    key = (town.pk, instance.scheme_year.year)
+    if _simulation_scheduled(key):
+        return
+    callback = partial(enqueue_simulation, *key)
+    callback.reporting_solvency = key  # type: ignore[attr-defined]
+    transaction.on_commit(callback, robust=True)
+
+
 def connect() -> None:
     for model in WATCHED:
         post_save.connect(town_changed, sender=model, dispatch_uid=f"reporting.{model._meta.label}")
+    post_save.connect(policy_saved, sender=PolicyVersion, dispatch_uid="reporting.policy_published")
+    policy_simulated.connect(solvency.town_simulated, dispatch_uid="reporting.policy_simulated")

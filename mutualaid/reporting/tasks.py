@@ -1,5 +1,6 @@
-"""Celery tasks of reporting: the coalesced refresh of one town, the nightly refresh of every town, the monthly
-snapshot for trends and the quarterly report reminders. All run in the public schema and are idempotent."""
+"""Celery tasks of reporting: the coalesced refresh of one town, the nightly refresh of every town (each town's
+solvency simulation enqueued after it), the monthly snapshot for trends, the quarterly report reminders and the
+solvency simulation of one town. All start in the public schema and are idempotent."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from datetime import date, timedelta
 from celery import shared_task
 from django.utils import timezone
 
-from mutualaid.reporting import actions, refresh
-from mutualaid.reporting.models import RollupKind
+from mutualaid.reporting import actions, refresh, solvency
+from mutualaid.reporting.models import RollupKind, SolvencySource
 from mutualaid.tenants.models import Town, TownStatus
 
 
@@ -30,10 +31,28 @@ def _each_town(work) -> dict[str, str]:
     return outcome
 
 
+@shared_task(name="reporting.simulate_town_solvency", bind=True, max_retries=2, default_retry_delay=300)
+def simulate_town_solvency(
+    self, town_id: int, scheme_year: int | None = None, source: str = SolvencySource.NIGHTLY
+) -> dict:
+    """The run-dry probability of the town's published policy (of ``scheme_year``, else of every year with one),
+    simulated in the town's schema and stored beside its rollup; seeded, so running it again changes nothing."""
+    town = Town.objects.filter(pk=town_id, status=TownStatus.ACTIVE).first()
+    if town is None:
+        return {}
+    return solvency.simulate_town(town, scheme_year, source=source)
+
+
+def _refresh_and_simulate(town: Town) -> None:
+    refresh.refresh_town(town)
+    # The simulation is its own task (seconds for a large town): the refresh itself stays fast.
+    simulate_town_solvency.apply_async(args=[town.pk])
+
+
 @shared_task(name="reporting.refresh_all_rollups")
 def refresh_all_rollups() -> dict[str, str]:
-    """Nightly: every active town's current rows."""
-    return _each_town(lambda town: refresh.refresh_town(town))
+    """Nightly: every active town's current rows, then its solvency simulation (a task per town)."""
+    return _each_town(_refresh_and_simulate)
 
 
 @shared_task(name="reporting.monthly_snapshots")

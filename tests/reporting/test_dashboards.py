@@ -22,7 +22,8 @@ COUNTY_QUERY = """
 query($code: String!) { countyDashboard(countyCode: $code, schemeYear: 2022) {
   countyName towns { townCode townName behindTarget personSharePercent villageSharePercent
     householdSharePercent targets { personSharePercent source } balance monthsOfPaymentsCovered: monthsOfPayoutsCovered
-    decisionDaysMedian paidNextMonthPercent claimsByState incomeBySource }
+    decisionDaysMedian paidNextMonthPercent claimsByState incomeBySource runDryProbabilityPercent expectedCarryOver
+    solvencyPolicyVersion solvencyComputedAt }
   totals { towns townsBehindTarget enrolledPeople eligiblePeople personSharePercent balance } } }
 """
 PROVINCE_QUERY = """
@@ -57,6 +58,8 @@ def _fake_towns(count: int, county: County, start: int = 500) -> None:
                 villages_joined=4 + n % 4, eligible_people=1000, enrolled_people=400 + 50 * (n % 5),
                 eligible_households_in_joined=300, enrolled_households_in_joined=100 + n,
                 balance_fen=100_000_00, subsidies_fen=30_000_00, payout_months=5,
+                run_dry_bp=150 * n, expected_carry_over_fen=20_000_00, solvency_policy_version=1,
+                solvency_computed_at=now,
             )
             for n, town in enumerate(towns)
         ]

@@ -8,6 +8,7 @@ from datetime import date
 import graphene
 
 from mutualaid.graphql.core.values import yuan
+from mutualaid.graphql.reporting.solvency import SolvencyFields
 
 
 def _pct(bp):
@@ -89,8 +90,8 @@ def _figure_resolvers(cls, source):
         )
 
 
-class SupervisionTown(FigureFields, graphene.ObjectType):
-    """One town against its targets (from its rollup)."""
+class SupervisionTown(FigureFields, SolvencyFields, graphene.ObjectType):
+    """One town against its targets, fund health and run-dry probability (from its rollup)."""
 
     town_code = graphene.String(required=True)
     town_name = graphene.String(required=True)

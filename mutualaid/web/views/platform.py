@@ -4,6 +4,7 @@ a town with its progress, and the service firm's cross-town review queue by due 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django import forms
 from django.conf import settings
@@ -26,6 +27,8 @@ from mutualaid.platform.accounts.permissions import (
     visible_towns_filter,
 )
 from mutualaid.platform.schemas import town_schema
+from mutualaid.reporting.models import RollupKind, TownRollup
+from mutualaid.reporting.solvency import WARNING_BP
 from mutualaid.tenants import actions as town_actions
 from mutualaid.tenants.models import Town, TownStatus
 from mutualaid.tenants.notices import finance_notice
@@ -61,6 +64,14 @@ class TownRow:
     eligible: int = 0
     share_bp: int | None = None
     target_bp: int | None = None
+    # 资金用尽概率 of the year's published table (the rollup's latest simulation)
+    run_dry_bp: int | None = None
+    carry_over_fen: int | None = None
+    solvency_version: int | None = None
+
+    @property
+    def run_dry_warning(self) -> bool:
+        return self.run_dry_bp is not None and self.run_dry_bp > WARNING_BP
 
     @property
     def behind(self) -> bool:
@@ -88,8 +99,25 @@ def town_rows(user) -> list[TownRow]:
                 row.enrolled, row.eligible = result.enrolled_people, result.eligible_people
                 row.share_bp, row.target_bp = result.person_share.share_bp, result.person_share.target_bp
         rows.append(row)
+    _add_solvency(rows)
     rows.sort(key=lambda r: (not r.behind, -r.gap_bp, r.town.code))
     return rows
+
+
+def _add_solvency(rows: list[TownRow]) -> None:
+    """The run-dry probability beside each row's figures: one query over the towns' rollups."""
+    found: dict[tuple[int, int | None], Any] = {
+        (r["town_id"], r["scheme_year"]): r
+        for r in TownRollup.objects.filter(
+            town_id__in=[row.town.pk for row in rows], kind=RollupKind.CURRENT
+        ).values("town_id", "scheme_year", "run_dry_bp", "expected_carry_over_fen", "solvency_policy_version")
+    }
+    for row in rows:
+        rollup = found.get((row.town.pk, row.year))
+        if rollup is not None:
+            row.run_dry_bp = rollup["run_dry_bp"]
+            row.carry_over_fen = rollup["expected_carry_over_fen"]
+            row.solvency_version = rollup["solvency_policy_version"]
 
 
 def _sees_anything(request) -> bool:
