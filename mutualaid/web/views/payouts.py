@@ -1,0 +1,526 @@
+"""Payouts (补助发放): the town's monthly batches, a batch's lines with its steps (take a line out, approve, export
+the bank file, the bank's return by file or by hand), the printouts, bank reconciliation (8a), recovery of a subsidy
+got by fraud with its repayments, and a village coordinator's 本村补助 on a phone.
+
+Thin like the mutations: each write checks the payouts domain's declared Rule, calls one action of
+``mutualaid.payouts.actions`` in one transaction, and shows its typed errors in Chinese next to the form.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from mutualaid.claims import permissions as claim_perms
+from mutualaid.claims import selectors as claim_selectors
+from mutualaid.claims.models import Claim, ClaimState
+from mutualaid.enrolment.models import Village
+from mutualaid.enrolment.permissions import visible_villages
+from mutualaid.payouts import actions, exports
+from mutualaid.payouts import permissions as perms
+from mutualaid.payouts.models import (
+    BatchState,
+    LineKind,
+    LineState,
+    PayoutBatch,
+    PayoutLine,
+    Reconciliation,
+    Recovery,
+    RecoveryState,
+    TownNotice,
+)
+from mutualaid.platform.crypto import mask_name
+from mutualaid.web import nav
+from mutualaid.web.access import allowed, perform, render, require, town_code, town_page
+from mutualaid.web.views.common import current_year, fen_of
+
+nav.register(nav.NavItem("payouts", "补助发放", "web-payouts", order=70, rule=perms.READ_BATCHES))
+nav.register(
+    nav.NavItem("payout-recoveries", "补助追回", "web-payout-recoveries", order=71, rule=perms.READ_BATCHES)
+)
+nav.register(
+    nav.NavItem(
+        "payout-reconciliation", "银行对账", "web-payout-reconciliation", order=72, rule=perms.RECONCILE_BANK
+    )
+)
+nav.register(
+    nav.NavItem(
+        "village-payouts",
+        "本村补助",
+        "web-village-payouts",
+        order=73,
+        rule=perms.READ_VILLAGE_PAYOUTS,
+        visible=lambda request: not allowed(request, perms.READ_BATCHES),  # the town office has 补助发放
+    )
+)
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+STEPS = (BatchState.PREPARED, BatchState.APPROVED, BatchState.EXPORTED, BatchState.SETTLED)
+PRINTOUTS = (
+    ("detail.pdf", "明细表 PDF"),
+    ("summary.pdf", "汇总表 PDF"),
+    ("detail.xlsx", "明细表 Excel"),
+    ("summary.xlsx", "汇总表 Excel"),
+)
+BANK_FILES = (("bank.xlsx", "银行代发文件 Excel"), ("bank.csv", "银行代发文件 CSV"))
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label="原因", max_length=200)
+
+
+class ExportForm(forms.Form):
+    format = forms.ChoiceField(label="文件格式", choices=[("xlsx", "Excel（xlsx）"), ("csv", "CSV")])
+
+
+class ReturnFileForm(forms.Form):
+    file = forms.FileField(
+        label="银行回盘文件（csv 或 xlsx）",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
+    )
+
+
+class MarkForm(forms.Form):
+    line = forms.IntegerField(widget=forms.HiddenInput)
+    result = forms.ChoiceField(label="结果", choices=[("paid", "已到账"), ("returned", "银行退回")])
+    reason = forms.CharField(label="退回原因", max_length=200, required=False)
+
+
+class RecoverForm(forms.Form):
+    finding = forms.CharField(label="查实情况", max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class RepaymentForm(forms.Form):
+    amount = forms.CharField(label="金额（元）", max_length=20)
+    paid_on = forms.DateField(label="收款日期", widget=DATE_INPUT)
+
+
+class StatementForm(forms.Form):
+    month = forms.CharField(
+        label="对账月份",
+        max_length=7,
+        widget=forms.TextInput(attrs={"type": "month", "placeholder": "2023-04"}),
+    )
+    file = forms.FileField(
+        label="专户银行对账单（csv 或 xlsx）", widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"})
+    )
+
+
+class BookForm(forms.Form):
+    row = forms.IntegerField(widget=forms.HiddenInput)
+    scheme_year = forms.IntegerField(label="记入互助年度")
+    reason = forms.CharField(label="原因", max_length=200)
+
+
+def _batch(pk: int) -> PayoutBatch:
+    batch = PayoutBatch.objects.filter(pk=pk).first()
+    if batch is None:
+        raise Http404("未找到页面")
+    return batch
+
+
+def _month(text: str) -> date:
+    """“2023-04” (a month input) as its first day, or a typed error of ``month``."""
+    try:
+        return date.fromisoformat(f"{(text or '').strip()[:7]}-01")
+    except ValueError as exc:
+        raise ValidationError(
+            {"month": ValidationError("月份格式不正确（例如 2023-04）", code="invalid_month")}
+        ) from exc
+
+
+# --- the list of batches ------------------------------------------------------------------------------------------
+
+
+@town_page(perms.READ_BATCHES)
+def batch_list(request):
+    errors = forms.Form()
+    if request.method == "POST":
+        require(request, perms.PREPARE_BATCH)
+        result = perform(errors, lambda: actions.gather_batch(actor=request.user))
+        if result is not None:
+            batch, created = result
+            if created:
+                messages.success(request, f"已编制{batch.month:%Y年%m月}发放批次：{batch.line_count} 笔")
+            else:
+                messages.success(request, f"{batch.month:%Y年%m月}发放批次已存在")
+            return redirect("web-payout-batch", pk=batch.pk)
+    year = request.GET.get("year", "")
+    batches = PayoutBatch.objects.all()
+    years = sorted({m.year for m in batches.values_list("month", flat=True)}, reverse=True)
+    if year.isdigit():
+        batches = batches.filter(month__year=int(year))
+    month = actions.due_month()
+    context = {
+        "batches": list(batches),
+        "years": years,
+        "year": int(year) if year.isdigit() else None,
+        "errors": errors,
+        "may_prepare": allowed(request, perms.PREPARE_BATCH),
+        "this_month": month,
+        "this_month_exists": PayoutBatch.objects.filter(month=month).exists(),
+    }
+    return render(request, "web/town/payouts.html", context)
+
+
+# --- one batch ----------------------------------------------------------------------------------------------------
+
+BATCH_ACTIONS = {
+    "remove": perms.PREPARE_BATCH,
+    "approve": perms.APPROVE_BATCH,
+    "export": perms.EXPORT_BATCH,
+    "import_return": perms.RECORD_RETURNS,
+    "mark": perms.RECORD_RETURNS,
+}
+
+
+@town_page(perms.READ_BATCHES)
+def batch_detail(request, pk: int):
+    batch = _batch(pk)
+    user = request.user
+    remove_form, approve_form, export_form = ReasonForm(), forms.Form(), ExportForm()
+    return_form, mark_form = ReturnFileForm(), MarkForm()
+    failed_line = None
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        if action not in BATCH_ACTIONS:
+            raise Http404("未找到页面")
+        require(request, BATCH_ACTIONS[action])
+        done = None
+        if action == "remove":
+            remove_form = ReasonForm(request.POST)
+            line = PayoutLine.objects.filter(batch=batch, pk=request.POST.get("line") or 0).first()
+            if line is None:
+                raise Http404("未找到页面")
+            failed_line = line.pk
+            if remove_form.is_valid():
+                done = perform(
+                    remove_form,
+                    lambda: actions.remove_line(line, reason=remove_form.cleaned_data["reason"], actor=user),
+                )
+        elif action == "approve":
+            done = perform(approve_form, lambda: actions.approve_batch(batch, actor=user))
+        elif action == "export":
+            export_form = ExportForm(request.POST)
+            if export_form.is_valid():
+                fmt = export_form.cleaned_data["format"]
+                done = perform(export_form, lambda: actions.export_batch(batch, fmt=fmt, actor=user))
+        elif action == "import_return":
+            return_form = ReturnFileForm(request.POST, request.FILES)
+            if return_form.is_valid():
+                f = return_form.cleaned_data["file"]
+                done = perform(
+                    return_form,
+                    lambda: actions.import_return(batch, f.read(), file_name=f.name or "", actor=user),
+                    {"lines": "file"},
+                )
+        else:
+            mark_form = MarkForm(request.POST)
+            failed_line = mark_form.data.get("line")
+            if mark_form.is_valid():
+                data = mark_form.cleaned_data
+                result = (data["line"], data["result"] == "paid", data["reason"])
+                done = perform(mark_form, lambda: actions.mark_lines(batch, [result], actor=user))
+        if done is not None:
+            messages.success(request, DONE_MESSAGES[action])
+            return redirect(request.get_full_path())
+        batch.refresh_from_db()
+    lines = batch.lines.all().order_by("kind", "village_code", "id")
+    village = request.GET.get("village", "")
+    state = request.GET.get("state", "")
+    if village:
+        lines = lines.filter(village_code=village)
+    if state in LineState.values:
+        lines = lines.filter(state=state)
+    page = Paginator(lines, 200).get_page(request.GET.get("page"))
+    rows = [_line_row(line) for line in page]
+    villages, count, total = exports.summary(batch)
+    step = STEPS.index(batch.state)  # type: ignore[arg-type]
+    can = {name: allowed(request, rule) for name, rule in BATCH_ACTIONS.items()}
+    context = {
+        "batch": batch,
+        "rows": rows,
+        "page": page,
+        "village": village,
+        "state": state,
+        "line_states": LineState.choices,
+        "village_choices": list(
+            batch.lines.exclude(village_code="").values_list("village_code", "village_name").distinct()
+        ),
+        "villages": villages,
+        "count": count,
+        "total": total,
+        "steps": [
+            {"label": s.label, "done": i <= step, "current": i == step, "when": _step_when(batch, s)}
+            for i, s in enumerate(STEPS)
+        ],
+        "may_remove": can["remove"] and batch.state == BatchState.PREPARED,
+        "may_approve": can["approve"] and batch.state == BatchState.PREPARED,
+        "may_export": can["export"] and batch.state != BatchState.PREPARED,
+        "exported": batch.state in (BatchState.EXPORTED, BatchState.SETTLED),
+        "may_record": can["mark"] and batch.state == BatchState.EXPORTED,
+        "may_recover": allowed(request, perms.RECOVER_CLAIM),
+        "may_print": allowed(request, perms.PRINT_BATCH),
+        "printouts": [(reverse("payout-batch-file", args=[batch.pk, n]), label) for n, label in PRINTOUTS],
+        "bank_files": [(reverse("payout-batch-file", args=[batch.pk, n]), label) for n, label in BANK_FILES],
+        "remove_form": remove_form,
+        "approve_form": approve_form,
+        "export_form": export_form,
+        "return_form": return_form,
+        "mark_form": mark_form,
+        "failed_line": int(failed_line) if str(failed_line or "").isdigit() else None,
+    }
+    return render(request, "web/town/payout_batch.html", context)
+
+
+DONE_MESSAGES = {
+    "remove": "已将该明细移出批次（该申请将列入下月批次）",
+    "approve": "批次已审批",
+    "export": "已导出银行代发文件并记账付款：请下载文件交银行",
+    "import_return": "已登记银行回盘",
+    "mark": "已登记发放结果",
+}
+
+
+def _step_when(batch: PayoutBatch, state: str):
+    if state == BatchState.PREPARED:
+        return batch.prepared_at, batch.prepared_by_username
+    if state == BatchState.APPROVED:
+        return batch.approved_at, batch.approved_by_username
+    if state == BatchState.EXPORTED:
+        return batch.exported_at, batch.exported_by_username
+    return batch.settled_at, ""
+
+
+def _line_row(line: PayoutLine) -> dict:
+    subsidy = line.kind == LineKind.SUBSIDY
+    return {
+        "line": line,
+        "name": mask_name(line.payee_name) if subsidy else line.payee_name,
+        "subsidy": subsidy,
+    }
+
+
+# --- recovery (骗取补助) --------------------------------------------------------------------------------------------
+
+
+@town_page(perms.RECOVER_CLAIM)
+def recover(request, claim_pk: int):
+    """The town admin marks a paid claim as got by fraud (from the claim's page or a batch line)."""
+    claim = Claim.objects.select_related("member__household__village").filter(pk=claim_pk).first()
+    if claim is None:
+        raise Http404("未找到页面")
+    form = RecoverForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        recovery = perform(
+            form,
+            lambda: actions.recover_claim(claim, finding=form.cleaned_data["finding"], actor=request.user),
+        )
+        if recovery is not None:
+            messages.success(request, "已追回并在全镇通报：该款项转为应收，登记退款见补助追回")
+            return redirect("web-payout-recoveries")
+    template = "web/town/partials/payout_recover.html" if request.htmx else "web/town/payout_recover.html"
+    context = {"claim": claim, "form": form, "paid": claim.state == ClaimState.PAID}
+    return render(request, template, context)
+
+
+RECOVERY_ACTIONS = {
+    "repay": perms.RECORD_REPAYMENT,
+    "request_write_off": perms.REQUEST_WRITE_OFF,
+    "approve_write_off": perms.APPROVE_WRITE_OFF,
+}
+
+
+@town_page(perms.READ_BATCHES)
+def recoveries(request):
+    user = request.user
+    form: forms.Form = forms.Form()
+    failed = None
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        if action not in RECOVERY_ACTIONS:
+            raise Http404("未找到页面")
+        require(request, RECOVERY_ACTIONS[action])
+        recovery = Recovery.objects.filter(pk=request.POST.get("recovery") or 0).first()
+        if recovery is None:
+            raise Http404("未找到页面")
+        failed = recovery.pk
+        done = None
+        if action == "repay":
+            form = RepaymentForm(request.POST)
+            if form.is_valid():
+                data = form.cleaned_data
+
+                def repay():
+                    amount = fen_of(data["amount"], "amount", allow_zero=False)
+                    return actions.record_repayment(
+                        recovery, amount_fen=amount, paid_on=data["paid_on"], actor=user
+                    )
+
+                done = perform(form, repay)
+        elif action == "request_write_off":
+            form = ReasonForm(request.POST)
+            if form.is_valid():
+                reason = form.cleaned_data["reason"]
+                done = perform(form, lambda: actions.request_write_off(recovery, reason=reason, actor=user))
+        else:
+            done = perform(form, lambda: actions.approve_write_off(recovery, actor=user))
+        if done is not None:
+            messages.success(request, "已办理")
+            return redirect("web-payout-recoveries")
+    items = list(Recovery.objects.all())
+    claims = {
+        c.pk: c for c in Claim.objects.filter(pk__in=[r.claim_id for r in items]).select_related("member")
+    }
+    code = town_code(request)
+    rows = []
+    for r in items:
+        claim = claims.get(r.claim_id)
+        name = claim.member.name if claim else ""
+        full = claim_perms.can_in(user, claim_perms.READ_FULL_NAMES, code, r.village_code, household_id=-1)
+        rows.append({"recovery": r, "name": name if full else mask_name(name), "open": r.outstanding_fen > 0})
+    context = {
+        "rows": rows,
+        "form": form,
+        "failed": failed,
+        "notices": list(TownNotice.objects.all()[:20]),
+        "outstanding": sum(r.outstanding_fen for r in items),
+        "may_repay": allowed(request, perms.RECORD_REPAYMENT),
+        "may_request": allowed(request, perms.REQUEST_WRITE_OFF),
+        "may_approve": allowed(request, perms.APPROVE_WRITE_OFF),
+        "repay_states": (RecoveryState.OPEN, RecoveryState.WRITE_OFF_REQUESTED),
+        "today": claim_selectors.today(),
+    }
+    return render(request, "web/town/payout_recoveries.html", context)
+
+
+# --- bank reconciliation (8a) -------------------------------------------------------------------------------------
+
+
+@town_page(perms.RECONCILE_BANK)
+def reconciliation(request):
+    user = request.user
+    upload, book = StatementForm(), BookForm(initial={"scheme_year": current_year(request)})
+    failed_row = None
+    if request.method == "POST":
+        if request.POST.get("action") == "book":
+            book = BookForm(request.POST)
+            failed_row = book.data.get("row")
+            if book.is_valid():
+                data = book.cleaned_data
+
+                def book_line():
+                    return actions.book_statement_line(
+                        _month(request.POST.get("month", "")),
+                        data["row"],
+                        scheme_year=data["scheme_year"],
+                        reason=data["reason"],
+                        actor=user,
+                    )
+
+                recon = perform(book, book_line)
+                if recon is not None:
+                    messages.success(request, "已据对账单补记入账")
+                    return redirect(f"{reverse('web-payout-reconciliation')}?month={recon.month:%Y-%m}")
+        else:
+            upload = StatementForm(request.POST, request.FILES)
+            if upload.is_valid():
+                f = upload.cleaned_data["file"]
+
+                def reconcile():
+                    return actions.reconcile(
+                        _month(upload.cleaned_data["month"]), f.read(), file_name=f.name or "", actor=user
+                    )
+
+                recon = perform(upload, reconcile)
+                if recon is not None:
+                    messages.success(request, "对账完成，本月已关账" if recon.closed else "已导入对账单")
+                    return redirect(f"{reverse('web-payout-reconciliation')}?month={recon.month:%Y-%m}")
+    months = list(Reconciliation.objects.all())
+    chosen = None
+    asked = request.GET.get("month") or request.POST.get("month") or ""
+    if asked:
+        try:
+            chosen = next((r for r in months if r.month == _month(asked)), None)
+        except ValidationError:
+            chosen = None
+    if chosen is None and months:
+        chosen = months[0]
+    context = {
+        "months": months,
+        "recon": chosen,
+        "upload": upload,
+        "book": book,
+        "failed_row": int(failed_row) if str(failed_row or "").isdigit() else None,
+    }
+    return render(request, "web/town/payout_reconciliation.html", context)
+
+
+# --- 本村补助: a village coordinator's own village ------------------------------------------------------------------
+
+PENDING = (ClaimState.APPROVED, ClaimState.IN_BATCH)
+
+
+def _village_rows(request, village_code: str) -> list[dict]:
+    """The paid and pending subsidies of the village's members (as the API's villagePayouts shows them; the
+    payouts domain has no selector for it, so read here from its models)."""
+    claims = list(
+        Claim.objects.filter(village_code=village_code, state__in=(*PENDING, ClaimState.PAID))
+        .select_related("member")
+        .order_by("-decided_at", "-pk")[:2000]
+    )
+    lines: dict[int, PayoutLine] = {}
+    for line in (
+        PayoutLine.objects.filter(claim_id__in=[c.pk for c in claims]).select_related("batch").order_by("id")
+    ):
+        if line.claim_id is not None and (line.state != LineState.REMOVED or line.claim_id not in lines):
+            lines[line.claim_id] = line
+    full = claim_perms.can_in(
+        request.user, claim_perms.READ_FULL_NAMES, town_code(request), village_code, household_id=-1
+    )
+    rows = []
+    for claim in claims:
+        line = lines.get(claim.pk)
+        paid = claim.state == ClaimState.PAID
+        rows.append(
+            {
+                "claim": claim,
+                "name": claim.member.name if full else mask_name(claim.member.name),
+                "paid": paid,
+                "batch_month": line.batch.month if line and claim.state != ClaimState.APPROVED else None,
+                "paid_on": line.batch.paid_on if line and paid else None,
+                "returned": line.return_reason if line and line.state == LineState.RETURNED else "",
+            }
+        )
+    return rows
+
+
+@town_page(perms.READ_VILLAGE_PAYOUTS)
+def village_payouts(request):
+    codes = visible_villages(request.user, perms.READ_VILLAGE_PAYOUTS, town_code(request))
+    villages = Village.objects.order_by("code")
+    if codes is not None:
+        villages = villages.filter(code__in=codes)
+    choices = list(villages.values_list("code", "name"))
+    asked = request.GET.get("village", "")
+    village_code = asked or (choices[0][0] if choices else "")
+    rows: list[dict] = []
+    if village_code:
+        require(request, perms.READ_VILLAGE_PAYOUTS, village_code)
+        rows = _village_rows(request, village_code)
+    context = {
+        "villages": choices,
+        "village_code": village_code,
+        "village_name": dict(choices).get(village_code, ""),
+        "rows": rows,
+        "paid_fen": sum(r["claim"].amount_fen or 0 for r in rows if r["paid"]),
+        "pending_fen": sum(r["claim"].amount_fen or 0 for r in rows if not r["paid"]),
+    }
+    return render(request, "web/town/payout_village.html", context)
