@@ -4,9 +4,11 @@ A new area adds its patterns here and its menu items in its views module (``mutu
 from django.urls import path
 
 from mutualaid.web.views import (
+    audit,
     auth,
     claims,
     dashboard,
+    disclosure,
     ledger,
     member,
     payouts,
@@ -41,6 +43,12 @@ urlpatterns = [
     path("console/payouts/recover/<int:claim_pk>/", payouts.recover, name="web-payout-recover"),
     path("console/payouts/reconciliation/", payouts.reconciliation, name="web-payout-reconciliation"),
     path("console/payouts/village/", payouts.village_payouts, name="web-village-payouts"),
+    # disclosure (公示), objections (异议) and the audit log (审计日志)
+    path("console/disclosure/", disclosure.disclosure_list, name="web-disclosures"),
+    path("console/disclosure/<int:pk>/", disclosure.disclosure_detail, name="web-disclosure"),
+    path("console/objections/", disclosure.objection_list, name="web-objections"),
+    path("console/objections/<int:pk>/", disclosure.objection_detail, name="web-objection"),
+    path("console/audit/", audit.audit_log, name="web-audit-log"),
     path("console/review/", platform.town_review_queue, name="web-town-review-queue"),
     path("claims/<int:pk>/", claims.claim_detail, name="web-claim"),
     path("claims/<int:pk>/documents/<int:document_pk>", claims.claim_document, name="web-claim-document"),

@@ -14,7 +14,7 @@ from django.http import Http404
 from django.shortcuts import redirect
 
 from mutualaid.claims import permissions as claim_perms
-from mutualaid.claims.models import ClaimState
+from mutualaid.claims.models import OPEN_STATES, ClaimState
 from mutualaid.claims_queue.api import queue_for
 from mutualaid.enrolment.participation import participation
 from mutualaid.enrolment.permissions import READ_PARTICIPATION
@@ -210,6 +210,10 @@ def town_review_queue(request):
 @platform_page(check=lambda request: claim_perms.may_read_review_queue(request.user))
 def review_queue(request):
     entries = list(queue_for(request.user)[:200])
+    # a decided claim is queued only while an objection to its disclosure (公示异议) waits for the firm
+    objections = {e.pk for e in entries if e.state not in OPEN_STATES}
     return render(
-        request, "web/platform/queue.html", {"entries": entries, "states": dict(ClaimState.choices)}
+        request,
+        "web/platform/queue.html",
+        {"entries": entries, "states": dict(ClaimState.choices), "objections": objections},
     )
