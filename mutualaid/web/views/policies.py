@@ -17,6 +17,7 @@ from mutualaid.policies.choices import ThresholdBasis
 from mutualaid.policies.models import PolicyVersion, SchemeYear
 from mutualaid.policies.parameters import AMENDMENT, PARAMETERS, Kind, Parameter
 from mutualaid.policies.permissions import MANAGE_POLICY, READ_POLICY
+from mutualaid.policies.solvency_checks import latest_check
 from mutualaid.policies.terms import FundingShare, FundingSource
 from mutualaid.policies.values import InsuranceType, Threshold
 from mutualaid.web import nav
@@ -295,6 +296,7 @@ def policy_detail(request, pk: int):
             "entries": entries,
             "entry_count": policy.subsidy_entries.count(),
             "table_errors": table_errors,
+            "solvency": latest_check(policy),  # the latest simulation, shown beside the publish button
         },
     )
 
