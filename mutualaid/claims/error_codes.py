@@ -27,3 +27,5 @@ class ClaimErrorCode(Enum):
     EXCEEDS_PER_STAY_MAXIMUM = "exceeds_per_stay_maximum"
     EXCEEDS_OUT_OF_POCKET = "exceeds_out_of_pocket"
     LEDGER = "ledger"
+    ALREADY_PAID = "already_paid"
+    IN_BATCH = "in_batch"

@@ -40,6 +40,9 @@ READ_CLAIM_DOCUMENTS = Rule(
 READ_FULL_NAMES = Rule("read_claimant_names", Role.MEMBER, Role.VILLAGE_COORDINATOR, Role.TOWN_ADMIN)
 REVIEW_CLAIMS = Rule("review_claims", Role.FIRM_REVIEWER)
 READ_REVIEW_QUEUE = Rule("read_review_queue", Role.FIRM_REVIEWER)
+# Reopening an approved, unpaid claim into review (a disclosure objection the firm upholds): the firm's reviewer
+# who handles the objection. A paid claim is not reopened: it goes to payouts' recovery (the town admin).
+REOPEN_CLAIMS = Rule("reopen_claims", Role.FIRM_REVIEWER)
 
 ALL_VILLAGES = "*"  # a village code no coordinator holds: town-wide reads
 
