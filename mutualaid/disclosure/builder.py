@@ -204,7 +204,7 @@ def build(month: date, *, town_name: str, town_code: str, shown_objections: set[
     person_villages = _person_villages([e.pk for e in entries])
 
     inflow_items: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    subsidy_fen = fees_fen = transfers_fen = bank_in = bank_out = 0
+    subsidy_fen = fees_fen = other_out_fen = transfers_fen = bank_in = bank_out = 0
     subsidy_entry_ids: list[int] = []
     recovery_entries: list[JournalEntry] = []
     bank_in_by_kind: dict[str, int] = defaultdict(int)
@@ -239,6 +239,8 @@ def build(month: date, *, town_name: str, town_code: str, shown_objections: set[
                     recovery_entries.append(entry)
             elif account.key == EXPENSE_SERVICE_FEES:
                 fees_fen += _signed(line)
+            elif account.kind == AccountKind.EXPENSE:  # recoveries written off (核销), any other outflow
+                other_out_fen += _signed(line)
         if system:
             # Year-end transfers move money between scheme years; their effect on the whole fund is shown as is.
             for line in entry.lines.all():
@@ -270,7 +272,7 @@ def build(month: date, *, town_name: str, town_code: str, shown_objections: set[
     recovered_fen = sum(r["amount_fen"] for r in recoveries)
     gross_subsidy_fen = subsidy_fen + recovered_fen
     unexplained_fen = gross_subsidy_fen - detailed_fen
-    outflow_fen = subsidy_fen + fees_fen
+    outflow_fen = subsidy_fen + fees_fen + other_out_fen
 
     bank0, recv0, pay0, _, _ = _position(month - timedelta(days=1))
     bank1, recv1, pay1, debits, credits = _position(end)
@@ -307,6 +309,7 @@ def build(month: date, *, town_name: str, town_code: str, shown_objections: set[
         "service_fee_fen": fees_fen,
         "recoveries": recoveries,
         "recovered_fen": recovered_fen,
+        "written_off_fen": other_out_fen,
         "outflow_fen": outflow_fen,
         "transfers_fen": transfers_fen,
         "closing_fen": closing,

@@ -8,6 +8,16 @@ changes only when the code changes, and then for every year at once.
 Codes are stable identifiers (shown on printed statements); keys are what code uses. Income accounts reuse the
 ``FundingSource`` values of ``mutualaid.policies.terms`` plus ``interest``; receivables exist for every source
 that can pledge money (not persons, not interest).
+
+Recovery of a subsidy got by fraud (骗取补助) is double-entry: marking the paid claim recovered moves the amount
+from 互助补助支出 to 应收个人退回补助 (``member_receivable``, Dr receivable / Cr expense: the subsidy was never
+due, so the year's subsidy expense no longer shows it); each repayment is Dr bank / Cr receivable; what cannot be
+recovered is written off, with approval, to 追回补助核销损失 (``expense:recovery_write_offs``, Dr loss /
+Cr receivable). The write-off does not go back to 互助补助支出 because an accountant (and the monthly 公示) keeps
+subsidies for the stays the rules approved: a fraud nobody could recover is a bad debt of the fund (坏账损失), not
+a subsidy to the member, whose yearly total stays restored. The member receivable is not keyed
+``receivable:<source>``: those are pledged income not yet received, and readers of the ledger (scheme design)
+treat them as such.
 """
 
 from __future__ import annotations
@@ -70,6 +80,10 @@ CARRIED_FORWARD = "net_assets:carried_forward"
 CURRENT_SURPLUS = "net_assets:current_surplus"
 EXPENSE_SUBSIDIES = "expense:subsidies"
 EXPENSE_SERVICE_FEES = "expense:service_fees"
+# Subsidies got by fraud (骗取补助) and recovered: owed back by the member until repaid or written off.
+MEMBER_RECEIVABLE = "member_receivable"
+# What cannot be recovered and is written off with approval: a loss of the fund, not a subsidy (see below).
+EXPENSE_RECOVERY_WRITE_OFFS = "expense:recovery_write_offs"
 
 
 def income(source: str) -> str:
@@ -101,6 +115,7 @@ def chart() -> tuple[AccountDef, ...]:
         )
         for s in PLEDGE_SOURCES
     ]
+    accounts.append(AccountDef("1231", MEMBER_RECEIVABLE, "应收个人退回补助", AccountKind.ASSET))
     accounts += [
         AccountDef("2201", PAYABLE_SUBSIDIES, "应付互助补助", AccountKind.LIABILITY),
         AccountDef("2202", PAYABLE_SERVICE_FEES, "应付第三方服务费", AccountKind.LIABILITY),
@@ -118,6 +133,7 @@ def chart() -> tuple[AccountDef, ...]:
     accounts += [
         AccountDef("5101", EXPENSE_SUBSIDIES, "互助补助支出", AccountKind.EXPENSE),
         AccountDef("5102", EXPENSE_SERVICE_FEES, "第三方服务费支出", AccountKind.EXPENSE),
+        AccountDef("5103", EXPENSE_RECOVERY_WRITE_OFFS, "追回补助核销损失", AccountKind.EXPENSE),
     ]
     return tuple(accounts)
 

@@ -305,5 +305,33 @@ def statement_queryset(scheme_year: int, key: str):
     )
 
 
+def reference_balance(key: str, reference: str) -> int:
+    """The balance the entries carrying ``reference`` left on account ``key``, over every scheme year (signed by
+    the account's normal side). Year-end entries are left out: they move an account's whole balance from one year
+    to the next without references, so what one business item (a recovery) owes is the sum of its own entries
+    wherever the close has carried the account."""
+    account = CHART_BY_KEY[key]
+    totals = (
+        JournalLine.objects.filter(account__key=key, entry__reference=reference)
+        .exclude(entry__kind__in=[EntryKind.CLOSING, EntryKind.CARRY_FORWARD, EntryKind.OPENING])
+        .aggregate(
+            debit=Coalesce(Sum("amount_fen", filter=Q(side=Side.DEBIT)), Value(0)),
+            credit=Coalesce(Sum("amount_fen", filter=Q(side=Side.CREDIT)), Value(0)),
+        )
+    )
+    if account.normal_side == Side.DEBIT:
+        return totals["debit"] - totals["credit"]
+    return totals["credit"] - totals["debit"]
+
+
+def first_open_year(scheme_year: int) -> FundYear:
+    """Lock and return the scheme year's row, or — when it is closed — the first later open year's (its balances
+    were carried there), locking years in ascending order like every posting."""
+    year = lock_year(scheme_year)
+    while year.is_closed:
+        year = lock_year(year.scheme_year + 1)
+    return year
+
+
 def entries_count(scheme_year: int) -> int:
     return JournalEntry.objects.filter(scheme_year=scheme_year).aggregate(n=Count("id"))["n"]

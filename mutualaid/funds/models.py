@@ -75,6 +75,8 @@ class EntryKind(models.TextChoices):
     EXPENSE_ACCRUAL = "expense_accrual", "确认应付支出"
     PAYMENT = "payment", "支付"
     SUBSIDY_RECOVERY = "subsidy_recovery", "追回补助"
+    RECOVERY_REPAYMENT = "recovery_repayment", "追回款到账"
+    RECOVERY_WRITE_OFF = "recovery_write_off", "核销追回款"
     REVERSAL = "reversal", "冲销"
     CLOSING = "closing", "年终结账"
     CARRY_FORWARD = "carry_forward", "结转下年"

@@ -7,6 +7,12 @@ first's result: a claim is never paid twice (and a partial unique index keeps on
 Ledger: a claim's approval already posted Dr expense:subsidies / Cr payable:subsidies. Exporting a batch to the
 bank pays it: Dr payable / Cr bank, one entry per scheme year (the firm's fee from payable:service_fees alike). A
 line the bank returns reverses its part (Dr bank / Cr payable) and its claim goes back to the next batch.
+
+Recovery of fraud is a receivable in the ledger (``funds.postings``' recovery postings, referenced
+``recovery:<id>``): marking the paid claim recovered books Dr member_receivable / Cr expense:subsidies, each
+repayment Dr bank / Cr member_receivable, an approved write-off Dr expense:recovery_write_offs /
+Cr member_receivable. The recovery row's outstanding amount and the receivable's balance for it move in the same
+transaction (``recovery_consistency``).
 """
 
 from __future__ import annotations
@@ -24,8 +30,8 @@ from mutualaid.claims.actions import _lock_member_year
 from mutualaid.claims.models import Claim, ClaimState, MemberYearTotal, SmsNotice
 from mutualaid.claims.tasks import send_decision_sms_many
 from mutualaid.enrolment.models import Member
-from mutualaid.funds import ledger
-from mutualaid.funds.chart import BANK, EXPENSE_SUBSIDIES, PAYABLE_SERVICE_FEES, PAYABLE_SUBSIDIES
+from mutualaid.funds import ledger, postings
+from mutualaid.funds.chart import BANK, MEMBER_RECEIVABLE, PAYABLE_SERVICE_FEES, PAYABLE_SUBSIDIES
 from mutualaid.funds.models import EntryKind, JournalLine
 from mutualaid.funds.rules import posting_window
 from mutualaid.payouts import claim_states, rules
@@ -643,6 +649,20 @@ def recover_claim(claim: Claim, *, finding: str, actor) -> Recovery:
         finding=finding,
         created_by_id=actor_id,
     )
+    if amount > 0:
+        entry = _ledger_step(
+            postings.book_recovery,
+            recovery,
+            amount_fen=amount,
+            on=claim_selectors.today(),
+            memo=f"追回骗取的互助补助（申请 {claim.pk}），确认应收个人退回补助",
+            actor=actor,
+        )
+        recovery.entry_id, recovery.voucher = entry.pk, entry.voucher
+        recovery.save(update_fields=["entry_id", "voucher"])
+    else:  # nothing was paid: nothing is owed
+        recovery.state, recovery.closed_at = RecoveryState.SETTLED, claim_selectors.now()
+        recovery.save(update_fields=["state", "closed_at"])
     member = Member.objects.select_related("household__village").get(pk=claim.member_id)
     TownNotice.objects.create(
         kind="fraud_recovery",
@@ -656,13 +676,34 @@ def recover_claim(claim: Claim, *, finding: str, actor) -> Recovery:
         published_at=claim_selectors.now(),
         created_by_id=actor_id,
     )
-    record_event(actor, "payouts.claim_recovered", recovery, {"claim": claim.pk, "amount_fen": amount})
+    record_event(
+        actor,
+        "payouts.claim_recovered",
+        recovery,
+        {"claim": claim.pk, "amount_fen": amount, "voucher": recovery.voucher},
+    )
     return recovery
+
+
+def _ledger_step(post, recovery: Recovery, *, amount_fen: int, on: date, actor, **extra):
+    """One of ``funds.postings``' recovery postings for ``recovery``, its ledger refusals as payouts errors."""
+    try:
+        return post(
+            recovery.scheme_year,
+            amount_fen=amount_fen,
+            reference=recovery.reference,
+            on=on,
+            actor=actor,
+            **extra,
+        )
+    except ValidationError as exc:
+        raise invalid("recovery", f"记账失败：{'；'.join(exc.messages)}", Code.LEDGER) from exc
 
 
 @transaction.atomic
 def record_repayment(recovery: Recovery, *, amount_fen: int, paid_on: date, actor) -> Recovery:
-    """Money repaid by the member into the fund's bank account: Dr bank / Cr expense:subsidies."""
+    """Money repaid by the member into the fund's bank account: Dr bank / Cr member_receivable (the expense was
+    reduced when the claim was marked recovered)."""
     recovery = Recovery.objects.select_for_update().get(pk=recovery.pk)
     if recovery.state not in (RecoveryState.OPEN, RecoveryState.WRITE_OFF_REQUESTED):
         raise invalid("recovery", "该追回已结清或核销", Code.WRONG_STATE)
@@ -674,20 +715,13 @@ def record_repayment(recovery: Recovery, *, amount_fen: int, paid_on: date, acto
         )
     if not isinstance(paid_on, date) or paid_on > claim_selectors.today():
         raise invalid("paid_on", "日期不正确", Code.INVALID)
-    year = ledger.lock_year(recovery.scheme_year)
-    try:
-        ledger.require_open(year)
-    except ValidationError as exc:
-        raise invalid("recovery", f"{recovery.scheme_year}互助年度已结账", Code.LEDGER) from exc
-    entry = ledger.post(
-        year,
-        EntryKind.SUBSIDY_RECOVERY,
-        [ledger.debit(BANK, amount_fen), ledger.credit(EXPENSE_SUBSIDIES, amount_fen)],
-        entry_date=_clamped(paid_on, recovery.scheme_year),
+    entry = _ledger_step(
+        postings.receive_recovery,
+        recovery,
+        amount_fen=amount_fen,
+        on=paid_on,
+        memo=f"收到退回的骗取补助（申请 {recovery.claim_id}）",
         actor=actor,
-        memo=f"追回骗取的互助补助（申请 {recovery.claim_id}）",
-        reference=f"claim:{recovery.claim_id}",
-        audit={"recovery": recovery.pk},
     )
     Repayment.objects.create(
         recovery=recovery,
@@ -724,19 +758,74 @@ def request_write_off(recovery: Recovery, *, reason: str, actor) -> Recovery:
 
 @transaction.atomic
 def approve_write_off(recovery: Recovery, *, actor) -> Recovery:
-    """Finance approves writing the rest off (never the person who asked); the expense stays booked."""
+    """Finance approves writing the rest off (never the person who asked): Dr expense:recovery_write_offs /
+    Cr member_receivable for what is still owed (a loss of the fund, not a subsidy: the member's yearly total
+    stays restored)."""
     recovery = Recovery.objects.select_for_update().get(pk=recovery.pk)
     if recovery.state != RecoveryState.WRITE_OFF_REQUESTED:
         raise invalid("recovery", "没有待审批的核销申请", Code.WRONG_STATE)
     actor_id = _who(actor)[0]
     if actor_id is None or actor_id == recovery.write_off_requested_by_id:
         raise invalid("recovery", "申请人不能审批自己的核销申请", Code.SAME_PERSON)
-    recovery.written_off_fen = recovery.outstanding_fen
+    amount = recovery.outstanding_fen
+    if amount > 0:
+        entry = _ledger_step(
+            postings.write_off_recovery,
+            recovery,
+            amount_fen=amount,
+            on=claim_selectors.today(),
+            reason=recovery.write_off_reason,
+            memo=f"核销无法追回的骗取补助（申请 {recovery.claim_id}）：{recovery.write_off_reason}",
+            actor=actor,
+        )
+        recovery.write_off_entry_id, recovery.write_off_voucher = entry.pk, entry.voucher
+    recovery.written_off_fen = amount
+    recovery.write_off_approved_by_id = actor_id
     recovery.state = RecoveryState.WRITTEN_OFF
     recovery.closed_at = claim_selectors.now()
-    recovery.save(update_fields=["written_off_fen", "state", "closed_at"])
-    record_event(actor, "payouts.write_off_approved", recovery, {"written_off_fen": recovery.written_off_fen})
+    recovery.save(
+        update_fields=[
+            "written_off_fen",
+            "write_off_approved_by_id",
+            "write_off_entry_id",
+            "write_off_voucher",
+            "state",
+            "closed_at",
+        ]
+    )
+    record_event(
+        actor,
+        "payouts.write_off_approved",
+        recovery,
+        {
+            "written_off_fen": amount,
+            "voucher": recovery.write_off_voucher,
+            "requested_by": recovery.write_off_requested_by_id,
+            "reason": recovery.write_off_reason,
+        },
+    )
     return recovery
+
+
+def recovery_consistency(recovery: Recovery) -> dict[str, int]:
+    """The recovery's outstanding amount and the ledger's receivable for it (equal, always), and the ledger's
+    repayments and write-off for it (equal to the row's)."""
+    lines = (
+        JournalLine.objects.filter(account__key=MEMBER_RECEIVABLE, entry__reference=recovery.reference)
+        .values("entry__kind")
+        .annotate(total=Sum("amount_fen"))
+    )
+    by_kind = {row["entry__kind"]: row["total"] for row in lines}
+    return {
+        "outstanding_fen": recovery.outstanding_fen,
+        "receivable_fen": ledger.reference_balance(MEMBER_RECEIVABLE, recovery.reference),
+        "booked_fen": by_kind.get(EntryKind.SUBSIDY_RECOVERY, 0),
+        "amount_fen": recovery.amount_fen,
+        "repaid_fen": recovery.repaid_fen,
+        "ledger_repaid_fen": by_kind.get(EntryKind.RECOVERY_REPAYMENT, 0),
+        "written_off_fen": recovery.written_off_fen,
+        "ledger_written_off_fen": by_kind.get(EntryKind.RECOVERY_WRITE_OFF, 0),
+    }
 
 
 # --- bank statement reconciliation (8a) -----------------------------------------------------------------------------

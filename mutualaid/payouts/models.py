@@ -138,7 +138,14 @@ class RecoveryState(models.TextChoices):
 
 
 class Recovery(models.Model):
-    """A paid subsidy got by fraud (骗取补助): a receivable from the member, repaid until settled or written off."""
+    """A paid subsidy got by fraud (骗取补助): a receivable from the member, repaid until settled or written off.
+
+    The ledger holds the receivable (应收个人退回补助, entries referenced ``recovery:<id>``): marking the claim
+    recovered books it against the subsidy expense (``entry_id``), each repayment moves it to the bank
+    (``Repayment.entry_id``), an approved write-off to the write-off loss (``write_off_entry_id``). So
+    ``outstanding_fen`` always equals ``ledger.reference_balance(MEMBER_RECEIVABLE, reference)``
+    (``actions.recovery_consistency`` checks it).
+    """
 
     claim_id = models.BigIntegerField(unique=True)
     member_id = models.BigIntegerField()
@@ -154,6 +161,12 @@ class Recovery(models.Model):
     created_by_id = models.BigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # The ledger entries of the receivable (no FK: the funds tables are append-only and referenced by id).
+    entry_id = models.BigIntegerField("确认应收凭证", null=True, blank=True)
+    voucher = models.CharField("确认应收凭证号", max_length=32, blank=True)
+    write_off_entry_id = models.BigIntegerField("核销凭证", null=True, blank=True)
+    write_off_voucher = models.CharField("核销凭证号", max_length=32, blank=True)
+    write_off_approved_by_id = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -162,12 +175,22 @@ class Recovery(models.Model):
             models.CheckConstraint(
                 condition=Q(repaid_fen__gte=0) & Q(repaid_fen__lte=models.F("amount_fen")),
                 name="payouts_recovery_repaid_in_range",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(written_off_fen__gte=0)
+                & Q(amount_fen__gte=models.F("repaid_fen") + models.F("written_off_fen")),
+                name="payouts_recovery_settled_in_range",
+            ),
         ]
 
     @property
     def outstanding_fen(self) -> int:
         return self.amount_fen - self.repaid_fen - self.written_off_fen
+
+    @property
+    def reference(self) -> str:
+        """The reference of its ledger entries (``funds.postings.RECOVERY_REFERENCE_PREFIX``)."""
+        return f"recovery:{self.pk}"
 
 
 class Repayment(models.Model):

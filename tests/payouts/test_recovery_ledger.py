@@ -1,0 +1,189 @@
+"""Recovery of a subsidy got by fraud is double-entry (issue 16 item 8): marking the paid claim recovered books a
+receivable from the member against the subsidy expense, each repayment moves it to the bank, an approved
+write-off to the write-off loss; the recovery's outstanding amount always equals the receivable's balance for it,
+the trial balance balances, nothing is edited in place, and the monthly disclosure still reconciles."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from mutualaid.claims.models import Claim, MemberYearTotal
+from mutualaid.disclosure import builder
+from mutualaid.funds import actions as fund_actions
+from mutualaid.funds import ledger, postings
+from mutualaid.funds.chart import (
+    BANK,
+    EXPENSE_RECOVERY_WRITE_OFFS,
+    EXPENSE_SUBSIDIES,
+    MEMBER_RECEIVABLE,
+    chart,
+)
+from mutualaid.funds.models import EntryKind, JournalEntry, JournalLine
+from mutualaid.payouts import actions
+from mutualaid.payouts.models import Recovery, RecoveryState
+from mutualaid.platform.audit.models import AuditEvent
+from tests.payouts.conftest import APRIL
+
+
+def codes(exc: ValidationError) -> dict[str, str]:
+    return {field: errors[0].code for field, errors in exc.error_dict.items()}
+
+
+def _paid(claims, users, key: str = "head") -> Claim:
+    batch, _ = actions.gather_batch(APRIL, actor=users["town_admin"])
+    actions.approve_batch(batch, actor=users["town_finance"])
+    actions.export_batch(batch, fmt="csv", actor=users["town_finance"])
+    actions.mark_lines(
+        batch, [(line.pk, True, "") for line in batch.lines.all()], actor=users["town_finance"]
+    )
+    return Claim.objects.get(pk=claims[key].pk)
+
+
+def _balanced(scheme_year: int = 2022) -> bool:
+    rows = ledger.account_totals(scheme_year)
+    return sum(r.debit_fen for r in rows) == sum(r.credit_fen for r in rows)
+
+
+def _consistent(recovery: Recovery) -> dict[str, int]:
+    recovery.refresh_from_db()
+    c = actions.recovery_consistency(recovery)
+    assert c["outstanding_fen"] == c["receivable_fen"]
+    assert c["booked_fen"] == c["amount_fen"]
+    assert c["repaid_fen"] == c["ledger_repaid_fen"] and c["written_off_fen"] == c["ledger_written_off_fen"]
+    return c
+
+
+def test_the_chart_has_the_member_receivable_and_the_write_off_loss():
+    by_key = {a.key: a for a in chart()}
+    assert by_key[MEMBER_RECEIVABLE].name == "应收个人退回补助" and by_key[MEMBER_RECEIVABLE].kind == "asset"
+    assert by_key[EXPENSE_RECOVERY_WRITE_OFFS].kind == "expense"
+    assert not MEMBER_RECEIVABLE.startswith("receivable:")  # not pledged income
+
+
+def test_marking_a_paid_claim_recovered_books_a_receivable_against_the_subsidy_expense(claims, users):
+    head = _paid(claims, users)
+    expense, bank = ledger.balance_of(2022, EXPENSE_SUBSIDIES), ledger.balance_of(2022, BANK)
+    year_before = MemberYearTotal.objects.get(member_id=head.member_id).approved_fen
+
+    recovery = actions.recover_claim(head, finding="伪造住院费用清单", actor=users["town_admin"])
+
+    assert ledger.balance_of(2022, MEMBER_RECEIVABLE) == 500_000
+    assert ledger.balance_of(2022, EXPENSE_SUBSIDIES) == expense - 500_000
+    assert ledger.balance_of(2022, BANK) == bank  # nothing came back yet
+    assert MemberYearTotal.objects.get(member_id=head.member_id).approved_fen == year_before - 500_000
+    entry = JournalEntry.objects.get(pk=recovery.entry_id)
+    assert entry.kind == EntryKind.SUBSIDY_RECOVERY and entry.reference == f"recovery:{recovery.pk}"
+    assert recovery.voucher == entry.voucher
+    assert _consistent(recovery)["receivable_fen"] == 500_000
+    assert _balanced()
+
+
+def test_repayments_move_the_receivable_to_the_bank_until_settled(claims, users):
+    recovery = actions.recover_claim(_paid(claims, users), finding="虚开票据", actor=users["town_admin"])
+    expense, bank = ledger.balance_of(2022, EXPENSE_SUBSIDIES), ledger.balance_of(2022, BANK)
+    for n, amount in enumerate((100_000, 150_000, 250_000), start=1):
+        recovery = actions.record_repayment(
+            recovery, amount_fen=amount, paid_on=date(2023, 4, 1), actor=users["town_finance"]
+        )
+        assert _consistent(recovery)["outstanding_fen"] == 500_000 - sum((100_000, 150_000, 250_000)[:n])
+        assert ledger.balance_of(2022, EXPENSE_SUBSIDIES) == expense  # the expense moved once, at recovery
+        assert _balanced()
+    assert recovery.state == RecoveryState.SETTLED and recovery.outstanding_fen == 0
+    assert ledger.balance_of(2022, BANK) == bank + 500_000
+    assert ledger.balance_of(2022, MEMBER_RECEIVABLE) == 0
+    kinds = set(
+        JournalLine.objects.filter(account__key=MEMBER_RECEIVABLE).values_list("entry__kind", flat=True)
+    )
+    assert kinds == {EntryKind.SUBSIDY_RECOVERY, EntryKind.RECOVERY_REPAYMENT}
+    with pytest.raises(ValidationError) as exc:
+        actions.record_repayment(
+            recovery, amount_fen=1, paid_on=date(2023, 4, 1), actor=users["town_finance"]
+        )
+    assert codes(exc.value) == {"recovery": "wrong_state"}
+
+
+def test_an_approved_write_off_posts_the_rest_to_the_write_off_loss(claims, users):
+    head = _paid(claims, users)
+    recovery = actions.recover_claim(head, finding="伪造住院费用清单", actor=users["town_admin"])
+    actions.record_repayment(
+        recovery, amount_fen=200_000, paid_on=date(2023, 4, 1), actor=users["town_finance"]
+    )
+    expense = ledger.balance_of(2022, EXPENSE_SUBSIDIES)
+    year_total = MemberYearTotal.objects.get(member_id=head.member_id).approved_fen
+    actions.request_write_off(recovery, reason="当事人已去世，无力偿还", actor=users["town_admin"])
+    assert ledger.balance_of(2022, EXPENSE_RECOVERY_WRITE_OFFS) == 0  # a request posts nothing
+    with pytest.raises(ValidationError) as exc:
+        actions.approve_write_off(recovery, actor=users["town_admin"])
+    assert codes(exc.value) == {"recovery": "same_person"}
+    assert ledger.balance_of(2022, MEMBER_RECEIVABLE) == 300_000  # the refusal wrote nothing
+
+    recovery = actions.approve_write_off(recovery, actor=users["town_finance"])
+
+    assert recovery.state == RecoveryState.WRITTEN_OFF and recovery.written_off_fen == 300_000
+    assert ledger.balance_of(2022, MEMBER_RECEIVABLE) == 0
+    assert ledger.balance_of(2022, EXPENSE_RECOVERY_WRITE_OFFS) == 300_000
+    assert ledger.balance_of(2022, EXPENSE_SUBSIDIES) == expense  # a loss of the fund, not a subsidy
+    assert MemberYearTotal.objects.get(member_id=head.member_id).approved_fen == year_total
+    entry = JournalEntry.objects.get(pk=recovery.write_off_entry_id)
+    assert entry.kind == EntryKind.RECOVERY_WRITE_OFF and "当事人已去世" in entry.memo
+    event = AuditEvent.objects.filter(action="payouts.write_off_approved").latest("pk")
+    assert event.data["written_off_fen"] == 300_000 and event.data["voucher"] == recovery.write_off_voucher
+    assert recovery.write_off_approved_by_id == users["town_finance"].pk
+    assert _consistent(recovery)["receivable_fen"] == 0
+    assert _balanced()
+
+
+def test_recovery_entries_are_not_reversed_by_hand_and_the_ledger_refuses_overpaying(claims, users):
+    recovery = actions.recover_claim(_paid(claims, users), finding="虚开票据", actor=users["town_admin"])
+    with pytest.raises(ValidationError) as exc:
+        postings.reverse_entry(recovery.entry_id, reason="弄错了", actor=users["town_finance"])
+    assert codes(exc.value) == {"entry_id": "not_reversible"}
+    with pytest.raises(ValidationError) as exc:
+        postings.receive_recovery(
+            2022, amount_fen=500_001, reference=recovery.reference, on=date(2023, 4, 1), actor=None
+        )
+    assert codes(exc.value) == {"amount": "insufficient_balance"}
+    with pytest.raises(ValidationError) as exc:
+        postings.book_recovery(
+            2022, amount_fen=1, reference=recovery.reference, on=date(2023, 4, 1), actor=None
+        )
+    assert codes(exc.value) == {"reference": "invalid"}
+    assert _consistent(recovery)["receivable_fen"] == 500_000
+
+
+def test_after_the_year_is_closed_the_receivable_is_carried_and_repaid_in_the_next_year(claims, users):
+    recovery = actions.recover_claim(_paid(claims, users), finding="虚开票据", actor=users["town_admin"])
+    actions.record_repayment(
+        recovery, amount_fen=100_000, paid_on=date(2023, 4, 1), actor=users["town_finance"]
+    )
+    fund_actions.close_year(2022, users["town_finance"])
+    assert ledger.balance_of(2023, MEMBER_RECEIVABLE) == 400_000  # carried by the opening entry
+
+    recovery = actions.record_repayment(
+        recovery, amount_fen=150_000, paid_on=date(2023, 4, 1), actor=users["town_finance"]
+    )
+
+    assert ledger.balance_of(2023, MEMBER_RECEIVABLE) == 250_000
+    assert _consistent(recovery)["outstanding_fen"] == 250_000
+    assert _balanced(2022) and _balanced(2023)
+
+
+def test_the_month_s_disclosure_reconciles_with_recovery_repayment_and_write_off(claims, users, scheme):
+    recovery = actions.recover_claim(_paid(claims, users), finding="虚开票据", actor=users["town_admin"])
+    actions.record_repayment(
+        recovery, amount_fen=200_000, paid_on=date(2023, 4, 1), actor=users["town_finance"]
+    )
+    actions.request_write_off(recovery, reason="无力偿还", actor=users["town_admin"])
+    actions.approve_write_off(recovery, actor=users["town_finance"])
+
+    built = builder.build(APRIL, town_name="新胜镇", town_code=scheme.town.code)
+
+    checks = built.content["checks"]
+    assert checks["ledger_balanced"] and checks["totals_reconcile"] and checks["bank_reconciles"]
+    assert built.reconciled
+    assert built.content["recovered_fen"] == 500_000
+    assert built.content["written_off_fen"] == 300_000
+    assert built.content["bank"]["in_by_kind"]["追回款到账"] == 200_000
