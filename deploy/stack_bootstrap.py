@@ -1,6 +1,8 @@
 """One-off set-up of a fresh local stack's database, run by ``deploy/local-stack`` after ``mutualaid migrate``
 (what an operator does once by hand on a new cluster): the seed regions, the DRG groups the document presets'
-subsidy tables name (rows only, no reference data needed), and the first accounts — platform staff and the two
+subsidy tables name (rows only, no reference data needed), the ICD 医保版 lists claims are checked against (the
+reference data's, as ``mutualaid icd import`` loads them, when ../shared/data/icd is there; else the few codes the
+smoke suite's claims name), and the first accounts — platform staff and the two
 county bureaus of the demo counties — whose password is the one argument. Idempotent.
 
 Everything after this goes through HTTP.
@@ -37,6 +39,24 @@ def _catalogue_for_presets() -> dict[str, int]:
     return made
 
 
+# Without the reference data: the codes the smoke suite's claims use (ICD-10 医保版 2.0), so a claim can be filed.
+STAND_IN_DIAGNOSES = {"J18.900": "肺炎", "J20.900": "急性支气管炎"}
+
+
+def _icd_lists() -> dict[str, object]:
+    from mutualaid.drg.demo import reference_data_dir
+    from mutualaid.drg.importer import import_icd
+    from mutualaid.drg.models import IcdCode
+
+    folder = reference_data_dir() / "icd"
+    if folder.is_dir():
+        result = import_icd(folder)
+        return {"source": str(folder), "diagnoses": result.diagnoses, "procedures": result.procedures}
+    for code, name in STAND_IN_DIAGNOSES.items():
+        IcdCode.objects.get_or_create(kind="diagnosis", code=code, defaults={"name": name})
+    return {"source": "stand-in", "diagnoses": len(STAND_IN_DIAGNOSES), "procedures": 0}
+
+
 def main(password: str) -> dict:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mutualaid.project.settings")
     import django
@@ -52,6 +72,7 @@ def main(password: str) -> dict:
     with transaction.atomic():
         ensure_seed_regions()
         catalogue = _catalogue_for_presets()
+        icd = _icd_lists()
         users = {}
         for username, display, county in (
             ("stack_haian", "海安市乡村振兴局", "320685"),
@@ -68,7 +89,7 @@ def main(password: str) -> dict:
                     user=user, role=Role.COUNTY_BUREAU, county=County.objects.get(code=county)
                 )
             users[username] = county or "platform"
-    return {"users": users, "catalogue_rows_added": catalogue}
+    return {"users": users, "catalogue_rows_added": catalogue, "icd": icd}
 
 
 if __name__ == "__main__":

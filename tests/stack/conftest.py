@@ -1,5 +1,6 @@
 """The production-like stack (deploy/local-stack), started once for the stack tests: PostgreSQL behind PgBouncer
-(session mode), Redis, gunicorn, two Celery workers and beat, MUTUALAID_ENV=production. The tests talk to it over
+(session mode), Redis, gunicorn, two Celery workers and beat, MUTUALAID_ENV=production; web, workers and beat
+read their clock from a file (libfaketime, offset 0 until the smoke suite's payout step moves it a month on). The tests talk to it over
 HTTP only. Skipped, with the reason, only when the Debian packages cannot be installed."""
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from tests.stack.harness import StackUnavailable, login, start_stack
 @pytest.fixture(scope="session")
 def stack():
     try:
-        running = start_stack()
+        running = start_stack(clock=True)  # the smoke suite moves it to next month's payout batch
     except StackUnavailable as exc:
         pytest.skip(f"the local stack needs Debian's postgresql, pgbouncer and redis-server: {exc}")
     yield running

@@ -80,11 +80,14 @@ class Stack:
                 self.process.wait()
 
 
-def start_stack(*args: str, timeout: float = 600) -> Stack:
+def start_stack(*args: str, timeout: float = 600, clock: bool = False) -> Stack:
     """Run deploy/local-stack until its description is written. Raises StackUnavailable (exit status 3) when the
-    packages cannot be installed, RuntimeError with its output when it fails otherwise."""
+    packages cannot be installed, RuntimeError with its output when it fails otherwise. ``clock``: web, workers
+    and beat follow a clock file the tests can move (``move_clock``)."""
     folder = Path(tempfile.mkdtemp(prefix="stack-run-"))
     json_path, output = folder / "stack.json", folder / "local-stack.out"
+    if clock:
+        args = (*args, "--clock-file", str(folder / "clock"))
 
     def stop_with_us():  # the stack stops (SIGTERM: cleanly) when the process that started it dies
         ctypes.CDLL("libc.so.6").prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
@@ -131,6 +134,7 @@ class Client:
         parts = urlparse(base_url)
         self.host, self.port, self.timeout = parts.hostname, parts.port, timeout
         self.token = token
+        self.username: str | None = None
         self.connection: http.client.HTTPConnection | None = None
 
     def _connection(self) -> http.client.HTTPConnection:
@@ -143,23 +147,37 @@ class Client:
             self.connection.close()
             self.connection = None
 
-    def post(self, path: str, payload: dict) -> Reply:
+    def _request(self, method: str, path: str, body: bytes | None, content_type: str | None):
         # X-Forwarded-Proto: as the TLS-terminating proxy in front of production would send it.
-        headers = {"Content-Type": "application/json", "Host": "localhost", "X-Forwarded-Proto": "https"}
+        headers = {"Host": "localhost", "X-Forwarded-Proto": "https"}
+        if content_type:
+            headers["Content-Type"] = content_type
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
-        body = json.dumps(payload).encode()
         for attempt in (1, 2):  # a kept-alive connection the server closed: reconnect once
             connection = self._connection()
             try:
-                connection.request("POST", path, body=body, headers=headers)
+                connection.request(method, path, body=body, headers=headers)
                 response = connection.getresponse()
-                raw = response.read()
-                break
+                return response, response.read()
             except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
                 self.close()
                 if attempt == 2:
                     raise
+        raise AssertionError("unreachable")
+
+    def get(self, path: str) -> tuple[int, bytes, dict]:
+        """A plain GET (a file download): status, body and headers."""
+        response, raw = self._request("GET", path, None, None)
+        if response.getheader("Connection", "").lower() == "close":
+            self.close()
+        return response.status, raw, dict(response.getheaders())
+
+    def post(self, path: str, payload: dict) -> Reply:
+        return self._post(path, json.dumps(payload).encode(), "application/json")
+
+    def _post(self, path: str, body: bytes, content_type: str) -> Reply:
+        response, raw = self._request("POST", path, body, content_type)
         try:
             parsed = json.loads(raw) if raw else {}
         except ValueError:
@@ -172,6 +190,32 @@ class Client:
         path = f"/t/{town}/graphql/" if town else "/graphql/"
         return self.post(path, {"query": query, "variables": variables or {}})
 
+    def gql_upload(
+        self, query: str, variables: dict, files: dict[str, tuple[str, bytes, str]], town: str | None = None
+    ) -> Reply:
+        """A GraphQL multipart request (the spec graphene-file-upload reads): ``files`` maps a variable name to
+        (file name, content, content type); that variable is sent as null and filled from the part."""
+        boundary = f"----stack{os.urandom(8).hex()}"
+        operations = {"query": query, "variables": {**variables, **{name: None for name in files}}}
+        mapping = {str(n): [f"variables.{name}"] for n, name in enumerate(files)}
+        parts = [
+            ("operations", None, json.dumps(operations).encode(), "application/json"),
+            ("map", None, json.dumps(mapping).encode(), "application/json"),
+        ] + [(str(n), name, content, ctype) for n, (_, (name, content, ctype)) in enumerate(files.items())]
+        body = b""
+        for field_name, file_name, content, ctype in parts:
+            disposition = f'form-data; name="{field_name}"' + (
+                f'; filename="{file_name}"' if file_name else ""
+            )
+            body += (
+                f"--{boundary}\r\nContent-Disposition: {disposition}\r\nContent-Type: {ctype}\r\n\r\n".encode()
+                + content
+                + b"\r\n"
+            )
+        body += f"--{boundary}--\r\n".encode()
+        path = f"/t/{town}/graphql/" if town else "/graphql/"
+        return self._post(path, body, f"multipart/form-data; boundary={boundary}")
+
 
 def login(base_url: str, username: str, password: str) -> Client:
     client = Client(base_url)
@@ -180,7 +224,7 @@ def login(base_url: str, username: str, password: str) -> Client:
         {"u": username, "p": password},
     ).data("tokenCreate")
     assert created["errors"] == [], created
-    client.token = created["accessToken"]
+    client.token, client.username = created["accessToken"], username
     return client
 
 
@@ -205,6 +249,62 @@ def sms_to(stack: Stack, phone: str, pattern: str, timeout: float = 60) -> re.Ma
 
 def admin_phone(code: str) -> str:
     return f"139{code[-8:]}"
+
+
+def invite(
+    stack: Stack, inviter: Client, phone: str, password: str, town: str | None = None, **scope
+) -> Client:
+    """userInvite as ``inviter`` (``scope``: role, firmId, villageCode …), then, as the invited person,
+    invitationAccept with the code from the SMS and a password of their own; returns their signed-in client."""
+    invited = inviter.gql(
+        """mutation($i: UserInviteInput!) { userInvite(input: $i) {
+             user { username } errors { field code message } } }""",
+        {"i": {"phone": phone, **scope}},
+        town=town,
+    ).data("userInvite")
+    assert invited["errors"] == [], invited
+    code = sms_to(stack, phone, r"验证码 (\d+)").group(1)
+    accepted = (
+        Client(stack.url)
+        .gql(
+            """mutation($p: String!, $c: String!, $w: String!) { invitationAccept(phone: $p, code: $c, password: $w) {
+                 ok username errors { field code message } } }""",
+            {"p": phone, "c": code, "w": password},
+        )
+        .data("invitationAccept")
+    )
+    assert accepted["ok"] and accepted["errors"] == [], accepted
+    return login(stack.url, accepted["username"], password)
+
+
+def server_time(stack: Stack) -> float:
+    """The web server's clock, read from its Date header (seconds since the epoch)."""
+    from email.utils import parsedate_to_datetime
+
+    client = Client(stack.url)
+    try:
+        _, _, headers = client.get("/graphql/")
+    finally:
+        client.close()
+    return parsedate_to_datetime(headers["Date"]).timestamp()
+
+
+def move_clock(stack: Stack, offset_seconds: int, timeout: float = 60) -> None:
+    """Set the offset of the stack's clock (deploy/local-stack --clock-file: web, workers and beat) and wait until
+    the web server shows it."""
+    clock = stack.info.get("clock_file")
+    assert clock, "the stack was started without --clock-file"
+    Path(clock).write_text(f"+{offset_seconds}\n")
+    deadline = time.monotonic() + timeout
+    while True:
+        try:  # gunicorn may replace its workers when their clock jumps
+            if abs(server_time(stack) - (time.time() + offset_seconds)) <= 5:
+                break
+        except (OSError, http.client.HTTPException):
+            pass
+        assert time.monotonic() < deadline, "the web server did not take the new clock"
+        time.sleep(0.5)
+    time.sleep(2)  # every process re-reads the offset within a second
 
 
 def onboard_town(stack: Stack, county: Client, code: str, timeout: float = 120) -> Client:
