@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from decimal import Decimal
+from typing import cast
 
 from django import forms
 from django.contrib import messages
@@ -95,8 +96,8 @@ class DesignForm(forms.Form):
 
     def __init__(self, *args, years: list[int], cities: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["scheme_year"].choices = [(y, f"{y} 年度") for y in years]
-        self.fields["city_table"].choices = [("", "—"), *cities]
+        cast(forms.ChoiceField, self.fields["scheme_year"]).choices = [(y, f"{y} 年度") for y in years]
+        cast(forms.ChoiceField, self.fields["city_table"]).choices = [("", "—"), *cities]
 
 
 class SolvencyForm(forms.Form):
