@@ -21,8 +21,9 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.db import connection, transaction
 
+from mutualaid.claims import actions as claim_actions
 from mutualaid.claims import selectors as claim_selectors
-from mutualaid.claims.models import Claim, ClaimEvent, ClaimState
+from mutualaid.claims.models import OPEN_STATES, Claim, ClaimEvent, ClaimState
 from mutualaid.claims_queue import api as review_queue
 from mutualaid.disclosure import builder, rules
 from mutualaid.disclosure.error_codes import DisclosureErrorCode as Code
@@ -35,6 +36,8 @@ from mutualaid.disclosure.models import (
     PhoneCode,
 )
 from mutualaid.disclosure.rules import invalid
+from mutualaid.payouts import actions as payouts
+from mutualaid.payouts.models import BatchState, LineState, PayoutLine
 from mutualaid.platform import crypto
 from mutualaid.platform.audit.actions import record_event
 from mutualaid.platform.money import fen_to_yuan
@@ -78,7 +81,9 @@ def shown_objection_ids() -> set[int]:
     """Objections a published disclosure already showed with their answer (not shown again)."""
     shown: set[int] = set()
     for content in Disclosure.objects.published().values_list("content", flat=True):
-        shown |= {o["id"] for o in content.get("objections", []) if o.get("answer")}
+        # Shown finished (with its outcome): an objection shown while its re-review was still open is shown
+        # again, with the outcome, on the next disclosure.
+        shown |= {o["id"] for o in content.get("objections", []) if o.get("outcome")}
     return shown
 
 
@@ -388,8 +393,14 @@ def _queue(claim_id: int) -> None:
         .order_by("submitted_at")
         .first()
     )
-    state = Claim.objects.filter(pk=claim_id).values_list("state", flat=True).first()
-    if state is None:
+    row = Claim.objects.filter(pk=claim_id).values_list("state", "submitted_at", "due_date").first()
+    if row is None:
+        return
+    state, submitted_at, due_date = row
+    if state in OPEN_STATES:  # reopened into review: the claim's own row (its fresh due date) stands
+        review_queue.sync(
+            code, claim_id, state=state, submitted_at=submitted_at, due_date=due_date, open=True
+        )
         return
     if first is None:
         review_queue.remove(code, [claim_id])
@@ -415,14 +426,53 @@ def _claim_event(claim_id: int, action: str, reason: str, actor) -> None:
     )
 
 
+def _leave_batch(claim: Claim, actor) -> None:
+    """An objected claim listed in a payout batch leaves it before it is reopened (payouts' ``remove_line``, which
+    only a batch not yet approved allows)."""
+    line = (
+        PayoutLine.objects.filter(claim_id=claim.pk, state=LineState.PENDING).select_related("batch").first()
+    )
+    if line is None or line.batch.state != BatchState.PREPARED:
+        raise invalid(
+            "objection",
+            "该补助所在的发放批次已审批，不能退回重新审核；请待银行回盘后办理（已发放的如查实骗取，按追回办理）",
+            Code.IN_APPROVED_BATCH,
+        )
+    payouts.remove_line(line, reason="公示异议，退回重新审核", actor=actor)
+
+
+def _reopen(objection: Objection, answer: str, actor) -> bool:
+    """Reopen the objected claim into review (claims' ``reopen_claim``: the payable and expense reversed, the
+    member's year released, back in the firms' queue), out of an unapproved payout batch first. A paid claim is
+    not reopened: the objection waits for the town admin's recovery (payouts' ``recover_claim``). Returns
+    whether the claim went back into review."""
+    claim = Claim.objects.filter(pk=objection.claim_id).first()
+    if claim is None or claim.state in rules.PAID_STATES or claim.state in rules.REVIEW_FLOW_STATES:
+        return False
+    if claim.state == ClaimState.IN_BATCH:
+        _leave_batch(claim, actor)
+        claim.refresh_from_db()
+    if claim.state != ClaimState.APPROVED:
+        raise invalid(
+            "objection", f"申请当前状态为“{claim.get_state_display()}”，不能重新审核", Code.WRONG_STATE
+        )
+    claim_actions.reopen_claim(
+        claim, actor=actor, reason=f"公示异议：{answer}"[:1000], objection=objection.pk
+    )
+    return True
+
+
 @transaction.atomic
 def answer_objection(objection: Objection, *, reopen: bool, answer: str, actor) -> Objection:
-    """The service firm's answer: the decision stands (confirmed), or the claim is reviewed again (reopened;
-    ``resolve_objection`` records the re-review's outcome — a paid subsidy got by fraud goes to recovery)."""
+    """The service firm's answer: the decision stands (confirmed), or the claim is reviewed again (reopened: an
+    approved, unpaid claim goes back into review — out of an unapproved payout batch, its payable reversed —;
+    a paid one waits for the town admin's recovery). ``resolve_objection`` records the re-review's outcome."""
     answer = rules.check_text(answer, "answer", rules.ANSWER_MAX, "核查答复")
     objection = Objection.objects.select_for_update().get(pk=objection.pk)
     if objection.state != ObjectionState.OPEN:
         raise invalid("objection", "该异议已答复", Code.WRONG_STATE)
+    if reopen:
+        _reopen(objection, answer, actor)
     actor_id, username = _who(actor)
     objection.state = ObjectionState.REOPENED if reopen else ObjectionState.CONFIRMED
     objection.answer = answer
@@ -452,6 +502,13 @@ def resolve_objection(objection: Objection, *, outcome: str, actor) -> Objection
     objection = Objection.objects.select_for_update().get(pk=objection.pk)
     if objection.state != ObjectionState.REOPENED:
         raise invalid("objection", "只有已重新审核的异议可以办结", Code.WRONG_STATE)
+    claim = Claim.objects.filter(pk=objection.claim_id).values("state", "amount_fen").first()
+    if claim is not None and claim["state"] in rules.REVIEW_FLOW_STATES:
+        raise invalid(
+            "objection", "重新审核尚未完成：请先对该申请作出审核决定，再登记处理结果", Code.REVIEW_PENDING
+        )
+    if claim is not None:  # the claim's real state, published with the outcome
+        outcome = f"{outcome}（{rules.claim_result(claim['state'], claim['amount_fen'])}）"
     objection.state = ObjectionState.RESOLVED
     objection.outcome = outcome
     objection.resolved_at = now()

@@ -161,12 +161,20 @@ def _subsidies(entry_ids: list[int], villages: dict[str, str]) -> tuple[list[dic
     return rows, total
 
 
+REOPEN_MEMO = "冲减已核准补助，重新审核"  # the memo of claims' reopen_claim reversal
+
+
 def _recoveries(entries: list[JournalEntry]) -> list[dict]:
     rows = []
     for entry in entries:
         for line in entry.lines.all():
             if line.account.key == EXPENSE_SUBSIDIES and line.side == Side.CREDIT:
-                label = "追回补助" if entry.kind == EntryKind.SUBSIDY_RECOVERY else "补助冲减（冲销）"
+                if entry.kind == EntryKind.SUBSIDY_RECOVERY:
+                    label = "追回补助"
+                elif entry.memo.startswith(REOPEN_MEMO):  # claims' reopen_claim: an objection upheld
+                    label = "退回重新审核，冲减已核准补助"
+                else:
+                    label = "补助冲减（冲销）"
                 rows.append(
                     {"date": entry.entry_date.isoformat(), "label": label, "amount_fen": line.amount_fen}
                 )
@@ -177,7 +185,15 @@ def _objections(month: date) -> list[dict]:
     """Objections to earlier months' disclosures (the caller drops those an earlier disclosure already showed
     answered), without any objector's identity."""
     rows = []
-    for o in Objection.objects.filter(disclosure__month__lt=month).order_by("submitted_at", "id"):
+    objections = list(Objection.objects.filter(disclosure__month__lt=month).order_by("submitted_at", "id"))
+    claims = {
+        c["pk"]: c
+        for c in Claim.objects.filter(pk__in={o.claim_id for o in objections}).values(
+            "pk", "state", "amount_fen"
+        )
+    }
+    for o in objections:
+        claim = claims.get(o.claim_id)
         rows.append(
             {
                 "id": o.pk,
@@ -186,6 +202,8 @@ def _objections(month: date) -> list[dict]:
                 "state": ObjectionState(o.state).label,
                 "answer": o.answer,
                 "outcome": o.outcome,
+                # the objected claim's real state when this disclosure was built (e.g. 重新审核中)
+                "result": rules.claim_result(claim["state"], claim["amount_fen"]) if claim else "—",
             }
         )
     return rows

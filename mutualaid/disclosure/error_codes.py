@@ -15,3 +15,5 @@ class DisclosureErrorCode(Enum):
     BAD_CODE = "bad_code"
     INVALID_PHONE = "invalid_phone"
     ALREADY_PAID = "already_paid"
+    IN_APPROVED_BATCH = "in_approved_batch"
+    REVIEW_PENDING = "review_pending"

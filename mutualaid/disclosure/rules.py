@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from django.core.exceptions import ValidationError
 
 from mutualaid.disclosure.error_codes import DisclosureErrorCode as Code
+from mutualaid.platform.money import fen_to_yuan
 
 REASON_MAX = 500  # characters of an objection's reason
 ANSWER_MAX = 2000
@@ -89,6 +90,44 @@ def check_text(value: str, field: str, limit: int, label: str, *, required: bool
     if len(text) > limit:
         raise invalid(field, f"{label}不超过 {limit} 字", Code.INVALID)
     return text
+
+
+# The claim's states the objection handling tells apart (the claims domain's values, as plain strings: no DB).
+REVIEW_FLOW_STATES = frozenset({"submitted", "in_review", "more_info", "resubmitted"})
+PAID_STATES = frozenset({"paid", "recovered"})
+
+
+def claim_result(state: str, amount_fen: int | None) -> str:
+    """The real state of an objected claim, as the next disclosure publishes it beside the outcome."""
+    if state == "approved" or state == "in_batch":
+        return f"审核通过，核定补助 {fen_to_yuan(amount_fen or 0)} 元"
+    if state == "rejected":
+        return "不予补助"
+    if state == "paid":
+        return f"补助 {fen_to_yuan(amount_fen or 0)} 元已发放"
+    if state == "recovered":
+        return "补助已追回"
+    if state in REVIEW_FLOW_STATES:
+        return "重新审核中"
+    return "—"
+
+
+def next_step(objection_state: str, claim_state: str | None) -> str:
+    """What the objection's handling waits for, in words for the town admin and the firm's reviewer."""
+    if objection_state == "open":
+        if claim_state in PAID_STATES:
+            return "待服务机构核查答复（该补助已发放：如查实系骗取补助，由镇农业服务中心办理追回）"
+        return "待服务机构核查答复（维持原审核结论或退回重新审核）"
+    if objection_state == "reopened":
+        if claim_state == "paid":
+            return (
+                "该补助已发放，不能退回重新审核：如查实系骗取补助，请镇农业服务中心办理追回（recoverClaim），"
+                "追回后由服务机构登记处理结果"
+            )
+        if claim_state in REVIEW_FLOW_STATES:
+            return "重新审核中：请服务机构作出审核决定后登记处理结果"
+        return "重新审核已有结论：请服务机构登记处理结果，在下期公示"
+    return ""
 
 
 def check_phone(phone: str) -> str:

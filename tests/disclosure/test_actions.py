@@ -9,12 +9,17 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, InternalError, transaction
 
-from mutualaid.claims.models import ClaimEvent, ClaimState
+from mutualaid.claims import actions as claim_actions
+from mutualaid.claims import selectors as claim_selectors
+from mutualaid.claims.models import Claim, ClaimEvent, ClaimState
+from mutualaid.claims_queue.models import QueueEntry
 from mutualaid.disclosure import actions, rules
 from mutualaid.disclosure.models import Disclosure, ObjectionState, PublishedError
 from mutualaid.disclosure.tasks import draft_monthly_disclosures
-from mutualaid.funds.ledger import account_totals
+from mutualaid.funds.ledger import account_totals, balance_of
+from mutualaid.funds.models import JournalEntry
 from mutualaid.payouts import actions as payouts
+from mutualaid.platform.money import fen_to_yuan
 from mutualaid.platform.sms import RecordingSmsBackend
 from tests.claims.conftest import SHANGHAI
 from tests.disclosure.conftest import MARCH
@@ -93,21 +98,106 @@ def test_a_correction_is_a_numbered_revision_saying_what_changed(published, sche
 
 
 def test_member_objects_firm_reopens_outcome_on_next_disclosure(published, users, clock):
-    line = published.content["subsidies"][0]
+    line = next(s for s in published.content["subsidies"] if s["amount_fen"] == 500_000)
     objection = actions.submit_objection(published, line["no"], "住院情况可能不实", user=users["member"])
     assert objection.state == ObjectionState.OPEN and objection.user_id == users["member"].pk
+    assert balance_of(2022, "payable:subsidies") == 1_000_000
     actions.answer_objection(objection, reopen=True, answer="重新审核", actor=users["reviewer"])
     assert ClaimEvent.objects.filter(claim_id=line["no"], action="objection_reopened").exists()
-    actions.resolve_objection(objection, outcome="维持原补助", actor=users["reviewer"])
+    # The claim is really back in review: payable reversed, the member's year released, in the firms' queue.
+    claim = Claim.objects.get(pk=line["no"])
+    assert claim.state == ClaimState.IN_REVIEW
+    assert ClaimEvent.objects.filter(claim=claim, action="reopened", to_state="in_review").exists()
+    assert balance_of(2022, "payable:subsidies") == 500_000
+    assert claim_selectors.approved_so_far(claim.member_id, 2022) == 0
+    assert QueueEntry.objects.get(claim_id=claim.pk).due_date == claim.due_date
+    # The outcome waits for the re-review's decision.
+    with pytest.raises(ValidationError) as error:
+        actions.resolve_objection(objection, outcome="维持原补助", actor=users["reviewer"])
+    assert error.value.error_dict["objection"][0].code == "review_pending"
+    claim_actions.reject(claim, actor=users["reviewer"], reason="住院票据与医院记录不符")
+    actions.resolve_objection(objection, outcome="经重新审核不予补助", actor=users["reviewer"])
     clock.set(datetime(2023, 5, 2, 9, 0, tzinfo=SHANGHAI))
     april, _ = actions.generate_draft(date(2023, 4, 1), actor=None)
+    assert april.reconciled
     shown = april.content["objections"]
-    assert [(o["reason"], o["answer"], o["outcome"]) for o in shown] == [
-        ("住院情况可能不实", "重新审核", "维持原补助")
+    assert [(o["reason"], o["answer"], o["outcome"], o["result"]) for o in shown] == [
+        ("住院情况可能不实", "重新审核", "经重新审核不予补助（不予补助）", "不予补助")
     ]
     assert "member" not in str(shown) and str(users["member"].pk) not in {
         str(v) for o in shown for v in o.values()
     }
+    # The reversal is published among April's outflows (a reduction of subsidies), reconciled to the fen.
+    assert [(r["label"], r["amount_fen"]) for r in april.content["recoveries"]] == [
+        ("退回重新审核，冲减已核准补助", 500_000)
+    ]
+
+
+def test_an_objection_shown_during_its_re_review_is_shown_again_with_its_outcome(published, users, clock):
+    line = next(s for s in published.content["subsidies"] if s["amount_fen"] == 500_000)
+    objection = actions.submit_objection(published, line["no"], "住院情况可能不实", user=users["member"])
+    actions.answer_objection(objection, reopen=True, answer="重新审核", actor=users["reviewer"])
+    clock.set(datetime(2023, 5, 2, 9, 0, tzinfo=SHANGHAI))
+    april, _ = actions.generate_draft(date(2023, 4, 1), actor=None)
+    assert [(o["state"], o["outcome"], o["result"]) for o in april.content["objections"]] == [
+        ("已重新审核", "", "重新审核中")
+    ]
+    actions.publish(april, actor=users["town_admin"])
+    claim = Claim.objects.get(pk=line["no"])
+    claim = claim_actions.approve(claim, actor=users["reviewer"], note="重新审核属实")  # by the rules' amount
+    actions.resolve_objection(objection, outcome="住院真实，维持补助", actor=users["reviewer"])
+    clock.set(datetime(2023, 6, 2, 9, 0, tzinfo=SHANGHAI))
+    may, _ = actions.generate_draft(date(2023, 5, 1), actor=None)
+    result = f"审核通过，核定补助 {fen_to_yuan(claim.amount_fen)} 元"
+    assert [(o["outcome"], o["result"]) for o in may.content["objections"]] == [
+        (f"住院真实，维持补助（{result}）", result)
+    ]
+
+
+def test_reopening_takes_the_claim_out_of_a_batch_not_yet_approved(published, users, march):
+    line = next(s for s in published.content["subsidies"] if s["amount_fen"] == 500_000)
+    batch, _ = payouts.gather_batch(date(2023, 4, 1), actor=users["town_admin"])
+    assert Claim.objects.get(pk=line["no"]).state == ClaimState.IN_BATCH
+    objection = actions.submit_objection(published, line["no"], "理由", user=users["member"])
+    actions.answer_objection(objection, reopen=True, answer="重新审核", actor=users["reviewer"])
+    assert Claim.objects.get(pk=line["no"]).state == ClaimState.IN_REVIEW
+    payout_line = batch.lines.get(claim_id=line["no"])
+    assert payout_line.state == "removed" and "公示异议" in payout_line.removed_reason
+    batch.refresh_from_db()
+    assert batch.total_fen == sum(batch.lines.filter(state="pending").values_list("amount_fen", flat=True))
+
+
+def test_an_approved_batch_or_a_paid_subsidy_is_not_reopened(published, users, march):
+    from mutualaid.payouts.models import PayoutBatch
+
+    line = next(s for s in published.content["subsidies"] if s["amount_fen"] == 500_000)
+    batch, _ = payouts.gather_batch(date(2023, 4, 1), actor=users["town_admin"])
+    payouts.approve_batch(batch, actor=users["town_finance"])
+    objection = actions.submit_objection(published, line["no"], "理由", user=users["member"])
+    entries = JournalEntry.objects.count()
+    with pytest.raises(ValidationError) as error:
+        actions.answer_objection(objection, reopen=True, answer="重新审核", actor=users["reviewer"])
+    assert error.value.error_dict["objection"][0].code == "in_approved_batch"
+    objection.refresh_from_db()
+    assert objection.state == ObjectionState.OPEN and JournalEntry.objects.count() == entries
+    assert Claim.objects.get(pk=line["no"]).state == ClaimState.IN_BATCH
+
+    # Paid: the objection is upheld, the claim is not reopened; the town admin's recovery settles it.
+    batch = PayoutBatch.objects.get(pk=batch.pk)
+    payouts.export_batch(batch, fmt="csv", actor=users["town_finance"])
+    payouts.mark_lines(batch, [(pl.pk, True, "") for pl in batch.lines.all()], actor=users["town_finance"])
+    assert Claim.objects.get(pk=line["no"]).state == ClaimState.PAID
+    actions.answer_objection(
+        objection, reopen=True, answer="转镇农业服务中心核查追回", actor=users["reviewer"]
+    )
+    objection.refresh_from_db()
+    assert objection.state == ObjectionState.REOPENED
+    assert Claim.objects.get(pk=line["no"]).state == ClaimState.PAID
+    assert "追回" in rules.next_step(objection.state, "paid")
+    payouts.recover_claim(Claim.objects.get(pk=line["no"]), finding="住院系伪造", actor=users["town_admin"])
+    actions.resolve_objection(objection, outcome="查实骗取补助，已追回并通报", actor=users["reviewer"])
+    objection.refresh_from_db()
+    assert objection.outcome == "查实骗取补助，已追回并通报（补助已追回）"
 
 
 def test_phone_objection_needs_the_sms_code_and_is_rate_limited(

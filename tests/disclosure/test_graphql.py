@@ -7,6 +7,8 @@ from datetime import date
 
 import pytest
 
+from mutualaid.claims import actions as claim_actions
+from mutualaid.claims.models import Claim
 from mutualaid.disclosure import actions
 from mutualaid.disclosure.models import Disclosure, Objection
 from tests.disclosure.conftest import MARCH
@@ -225,6 +227,8 @@ def test_an_objection_reaches_the_firms_review_queue_until_answered(published, u
     assert _graphql(users["other_firm_reviewer"], queue)["data"]["reviewQueue"]["edges"] == []
     conn.set_tenant(scheme.town)
     actions.answer_objection(objection, reopen=True, answer="重新审核", actor=users["reviewer"])
-    assert QueueEntry.objects.filter(claim_id=line["no"]).exists()  # the re-review is still to do
+    entry = QueueEntry.objects.get(claim_id=line["no"])  # the re-review is still to do, with a fresh due date
+    assert (entry.state, entry.due_date) == ("in_review", Claim.objects.get(pk=line["no"]).due_date)
+    claim_actions.approve(Claim.objects.get(pk=line["no"]), actor=users["reviewer"], note="维持")
     actions.resolve_objection(objection, outcome="维持", actor=users["reviewer"])
     assert not QueueEntry.objects.filter(claim_id=line["no"]).exists()
