@@ -187,7 +187,7 @@ def batch_detail(request, pk: int):
     user = request.user
     remove_form, approve_form, export_form = ReasonForm(), forms.Form(), ExportForm()
     return_form, mark_form = ReturnFileForm(), MarkForm()
-    failed_line = None
+    failed_line: int | str | None = None
     if request.method == "POST":
         action = request.POST.get("action", "")
         if action not in BATCH_ACTIONS:
@@ -275,7 +275,7 @@ def batch_detail(request, pk: int):
         "export_form": export_form,
         "return_form": return_form,
         "mark_form": mark_form,
-        "failed_line": int(failed_line) if str(failed_line or "").isdigit() else None,
+        "failed_line": int(str(failed_line)) if str(failed_line or "").isdigit() else None,
     }
     return render(request, "web/town/payout_batch.html", context)
 
@@ -487,16 +487,16 @@ def _village_rows(request, village_code: str) -> list[dict]:
     )
     rows = []
     for claim in claims:
-        line = lines.get(claim.pk)
+        found = lines.get(claim.pk)
         paid = claim.state == ClaimState.PAID
         rows.append(
             {
                 "claim": claim,
                 "name": claim.member.name if full else mask_name(claim.member.name),
                 "paid": paid,
-                "batch_month": line.batch.month if line and claim.state != ClaimState.APPROVED else None,
-                "paid_on": line.batch.paid_on if line and paid else None,
-                "returned": line.return_reason if line and line.state == LineState.RETURNED else "",
+                "batch_month": found.batch.month if found and claim.state != ClaimState.APPROVED else None,
+                "paid_on": found.batch.paid_on if found and paid else None,
+                "returned": found.return_reason if found and found.state == LineState.RETURNED else "",
             }
         )
     return rows
