@@ -15,6 +15,23 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
+# The pages the browser tests save (docs/screenshots/<name>.png): name, what it shows.
+PAGES = [
+    ("town-home", "town admin's home"),
+    ("policy", "policy and subsidy table"),
+    ("policy-errors", "publishing refused, errors by field"),
+    ("household", "a household: enrolment and fees"),
+    ("ledger", "trial balance"),
+    ("county", "county: towns behind target first"),
+    ("review-queue", "reviewer's queue"),
+    ("claim-review", "claim with photos and the computed decision"),
+    ("phone-household", "coordinator on a phone"),
+    ("phone-member", "member on a phone"),
+    ("phone-claim", "member's claim filed with photos"),
+    ("payout-batch", "a month's payout batch prepared by the town admin (tests/e2e/test_payouts.py)"),
+    ("payout-approved", "the batch approved by town finance, ready for the bank file"),
+]
+
 
 def main() -> int:
     out = ROOT / "docs" / "screenshots"
@@ -34,6 +51,9 @@ def main() -> int:
     ]
     result = subprocess.run(command, cwd=ROOT, env=env, check=False)
     print("\n".join(sorted(p.name for p in out.glob("*.png"))))
+    missing = [name for name, _ in PAGES if not (out / f"{name}.png").exists()]
+    if missing:
+        print("missing:", ", ".join(missing))
     return result.returncode
 
 
