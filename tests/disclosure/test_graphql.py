@@ -232,3 +232,52 @@ def test_an_objection_reaches_the_firms_review_queue_until_answered(published, u
     claim_actions.approve(Claim.objects.get(pk=line["no"]), actor=users["reviewer"], note="维持")
     actions.resolve_objection(objection, outcome="维持", actor=users["reviewer"])
     assert not QueueEntry.objects.filter(claim_id=line["no"]).exists()
+
+
+REOPEN = """mutation($id: ID!) { answerDisclosureObjection(id: $id, reopen: true, answer: "调取病历重新审核") {
+  objection { state claimState nextStep } errors { field code message } } }"""
+CLAIM = "query($id: ID!) { claim(id: $id) { state events { action fromState toState } } }"
+
+
+def test_reopening_through_the_api_puts_the_claim_back_in_review(published, users, scheme):
+    line = next(s for s in published.content["subsidies"] if s["amount_fen"] == 500_000)
+    objection = actions.submit_objection(published, line["no"], "理由", user=users["member"])
+    result = graphql(
+        users["reviewer"],
+        REOPEN,
+        {"id": gid("DisclosureObjection", scheme.town, objection.pk)},
+        town=scheme.town,
+    )
+    payload = result["data"]["answerDisclosureObjection"]
+    assert payload["errors"] == []
+    assert payload["objection"]["state"] == "REOPENED" and payload["objection"]["claimState"] == "审核中"
+    assert "作出审核决定" in payload["objection"]["nextStep"]
+    claim = graphql(users["reviewer"], CLAIM, {"id": gid("Claim", scheme.town, line["no"])}, town=scheme.town)
+    assert claim["data"]["claim"]["state"] == "IN_REVIEW"
+    assert {"action": "reopened", "fromState": "approved", "toState": "in_review"} in [
+        {k: e[k] for k in ("action", "fromState", "toState")} for e in claim["data"]["claim"]["events"]
+    ]
+    listed = graphql(
+        users["town_admin"], OBJECTIONS.replace("claimId", "claimId claimState nextStep"), town=scheme.town
+    )
+    assert listed["data"]["disclosureObjections"][0]["claimState"] == "审核中"
+
+
+def test_reopening_in_an_approved_batch_is_a_typed_error(published, users, scheme):
+    from mutualaid.payouts import actions as payouts
+
+    line = next(s for s in published.content["subsidies"] if s["amount_fen"] == 500_000)
+    batch, _ = payouts.gather_batch(date(2023, 4, 1), actor=users["town_admin"])
+    payouts.approve_batch(batch, actor=users["town_finance"])
+    objection = actions.submit_objection(published, line["no"], "理由", user=users["member"])
+    result = graphql(
+        users["reviewer"],
+        REOPEN,
+        {"id": gid("DisclosureObjection", scheme.town, objection.pk)},
+        town=scheme.town,
+    )
+    errors = result["data"]["answerDisclosureObjection"]["errors"]
+    assert [(e["field"], e["code"]) for e in errors] == [("id", "IN_APPROVED_BATCH")]
+    assert "已审批" in errors[0]["message"]
+    objection.refresh_from_db()
+    assert objection.state == "open" and Claim.objects.get(pk=line["no"]).state == "in_batch"

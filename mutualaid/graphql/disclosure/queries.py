@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import graphene
 from django.core.exceptions import ValidationError
+from django.db.models import OuterRef, Subquery
 
+from mutualaid.claims.models import Claim
 from mutualaid.disclosure import actions, rules
 from mutualaid.disclosure import permissions as perms
 from mutualaid.disclosure.models import Disclosure, Objection
@@ -75,7 +77,9 @@ class DisclosureQueries(graphene.ObjectType):
 
     @permission_required(perms.READ_OBJECTIONS)
     def resolve_disclosure_objections(root, info, state=None):
-        queryset = Objection.objects.select_related("disclosure")
+        queryset = Objection.objects.select_related("disclosure").annotate(
+            objected_claim_state=Subquery(Claim.objects.filter(pk=OuterRef("claim_id")).values("state")[:1])
+        )
         if state:
             queryset = queryset.filter(state=enum_value(state))
         return list(queryset[:500])

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import graphene
 
+from mutualaid.claims.models import Claim, ClaimState
+from mutualaid.disclosure import rules
 from mutualaid.disclosure.models import Disclosure, DisclosureState, Objection, ObjectionState
 from mutualaid.graphql.core.values import yuan
 from mutualaid.graphql.payouts.types import town_global_id
@@ -108,9 +110,10 @@ class PublishedObjectionType(graphene.ObjectType):
     state = graphene.String(required=True)
     answer = graphene.String(required=True)
     outcome = graphene.String(required=True)
+    result = graphene.String(required=True, description="被异议申请在本期公示时的实际状态，如“重新审核中”")
 
 
-for _field in ("subject", "reason", "state", "answer", "outcome"):
+for _field in ("subject", "reason", "state", "answer", "outcome", "result"):
     setattr(
         PublishedObjectionType,
         f"resolve_{_field}",
@@ -193,6 +196,15 @@ class DisclosureType(graphene.ObjectType):
         return root.content.get("objections", [])
 
 
+def _claim_state(root: Objection) -> str | None:
+    """The objected claim's state: annotated by the list query (one statement), else looked up."""
+    if not hasattr(root, "objected_claim_state"):
+        root.objected_claim_state = (  # type: ignore[attr-defined]
+            Claim.objects.filter(pk=root.claim_id).values_list("state", flat=True).first()
+        )
+    return root.objected_claim_state  # type: ignore[attr-defined]
+
+
 class DisclosureObjectionType(graphene.ObjectType):
     """An objection for its handling (town admin, the firm's reviewers): never the objector's phone or account."""
 
@@ -208,6 +220,20 @@ class DisclosureObjectionType(graphene.ObjectType):
     answered_at = graphene.DateTime()
     held = graphene.Boolean(required=True, description="暂缓发放")
     verified_by = graphene.String(required=True, description="account（登录成员）或 sms（短信验证手机号）")
+    claim_state = graphene.String(
+        required=True, description="被异议申请的实际状态（中文），如“审核中”“已发放”"
+    )
+    next_step = graphene.String(
+        required=True,
+        description="下一步办理事项（如已发放的补助不能退回重新审核，须由镇农业服务中心办理追回）",
+    )
+
+    def resolve_claim_state(root: Objection, info):
+        state = _claim_state(root)
+        return ClaimState(state).label if state in ClaimState.values else "—"
+
+    def resolve_next_step(root: Objection, info):
+        return rules.next_step(root.state, _claim_state(root))
 
     def resolve_id(root: Objection, info):
         return town_global_id(info, "DisclosureObjection", root.pk)

@@ -5,7 +5,9 @@ resolveDisclosureObjection (the firm's reviewers), holdObjectedSubsidy (the town
 from __future__ import annotations
 
 import graphene
+from django.core.exceptions import PermissionDenied
 
+from mutualaid.claims import permissions as claim_perms
 from mutualaid.disclosure import actions
 from mutualaid.disclosure import permissions as perms
 from mutualaid.graphql.core.errors import NotFound
@@ -91,7 +93,9 @@ class ObjectionMutation(BaseMutation):
 
 
 class AnswerDisclosureObjection(ObjectionMutation):
-    """答复异议：维持原审核结论，或重新审核（reopen）。"""
+    """答复异议：维持原审核结论，或重新审核（reopen）。重新审核时，已核准未发放的补助退回审核中（冲减应付补助、
+    释放年度累计额度、移出未审批的发放批次、重新进入审核队列）；已发放的补助不能退回，须由镇农业服务中心办理追回
+    （见 nextStep）。"""
 
     class Arguments:
         id = graphene.ID(required=True)
@@ -101,7 +105,14 @@ class AnswerDisclosureObjection(ObjectionMutation):
     class Meta:
         permission = perms.ANSWER_OBJECTIONS
         error_type = DisclosureError
-        error_renames = {"objection": "id"}
+        error_renames = {"objection": "id", "claim": "id"}
+
+    @classmethod
+    def get_target(cls, info, reopen=False, **data):
+        target = town_target(info)
+        if reopen and not has_permission(info.context.user, claim_perms.REOPEN_CLAIMS, target):
+            raise PermissionDenied
+        return target
 
     @classmethod
     def perform_mutation(cls, info, id, reopen, answer):
