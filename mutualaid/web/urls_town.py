@@ -17,6 +17,7 @@ from mutualaid.web.views import (
     platform,
     policies,
     roster,
+    supervision,
     survey,
     users,
 )
@@ -52,6 +53,14 @@ urlpatterns = [
     path("console/objections/", disclosure.objection_list, name="web-objections"),
     path("console/objections/<int:pk>/", disclosure.objection_detail, name="web-objection"),
     path("console/audit/", audit.audit_log, name="web-audit-log"),
+    # supervision: the quarterly report the town files, its evaluation (评估验收)
+    path("console/reports/", supervision.town_reports, name="web-town-reports"),
+    path("console/evaluation/", supervision.town_evaluation, name="web-town-evaluation"),
+    path(
+        "console/evaluation/<int:year>.<str:fmt>",
+        supervision.town_evaluation_file,
+        name="web-town-evaluation-file",
+    ),
     path("console/review/", platform.town_review_queue, name="web-town-review-queue"),
     path("claims/<int:pk>/", claims.claim_detail, name="web-claim"),
     path("claims/<int:pk>/documents/<int:document_pk>", claims.claim_document, name="web-claim-document"),

@@ -12,9 +12,9 @@ from mutualaid.graphql.reporting import types
 from mutualaid.platform.accounts.permissions import Target, has_permission, visible_towns_filter
 from mutualaid.platform.accounts.roles import Role
 from mutualaid.platform.regions.models import County
-from mutualaid.reporting import actions, dashboards, exports
+from mutualaid.reporting import actions, dashboards, exports, selectors
 from mutualaid.reporting import permissions as perms
-from mutualaid.reporting.models import Evaluation, PlanTask, QuarterlyReport, ReportState, Survey
+from mutualaid.reporting.models import Evaluation, PlanTask, Survey
 from mutualaid.tenants.models import Town
 
 
@@ -207,23 +207,7 @@ class ReportingQueries(graphene.ObjectType):
         user = info.context.user
         if not user.is_authenticated:
             _deny(info)
-        reports = QuarterlyReport.objects.filter(scheme_year=scheme_year).select_related("town")
-        if town_code:
-            reports = reports.filter(town__code=town_code)
-        if user.is_staff:
-            return list(reports)
-        rows = []
-        for report in reports:
-            target = Target.town(report.town.code)
-            if has_permission(user, perms.REVIEW_QUARTERLY_REPORT, target) or has_permission(
-                user, perms.FILE_QUARTERLY_REPORT, target
-            ):
-                rows.append(report)
-            elif report.state == ReportState.ACCEPTED and has_permission(
-                user, perms.VIEW_QUARTERLY_REPORTS, target
-            ):
-                rows.append(report)  # the province (and town finance) read accepted reports
-        return rows
+        return selectors.visible_reports(user, scheme_year, town_code=town_code)
 
     def resolve_evaluation(root, info, town_code, scheme_year):
         town = _town(info, town_code, perms.VIEW_TOWN_FIGURES)
