@@ -188,3 +188,29 @@ def test_auditor_searches_the_log_page_by_page(march, published, users, auditor,
     assert searches.filter(data__action="disclosure.", data__actor=users["town_admin"].username).exists()
     # the auditor's read-only pages are offered where the domains let auditors read
     assert "/console/ledger/" in client.get(page).content.decode()
+
+
+def test_an_auditors_reads_of_a_claim_are_audited(march, users, auditor, as_user):  # noqa: F811
+    claim = march["head"]
+    # the auditor reads the claim (masked name, the stay and its documents): the read is in the log
+    html = as_user(auditor).get(f"{TOWN}/claims/{claim.pk}/").content.decode()
+    assert "王*山" in html and "王大山" not in html and 'id="approve-form"' not in html
+    reads = AuditEvent.objects.filter(action="claims.auditor_read", actor_id=auditor.pk)
+    assert list(reads.values_list("object_type", "object_id")) == [("Claim", str(claim.pk))]
+    # and shows in the log the admin searches
+    html = (
+        as_user(users["town_admin"])
+        .get(f"{TOWN}/console/audit/", {"actor": auditor.username})
+        .content.decode()
+    )
+    assert "claims.auditor_read" in html and f"Claim #{claim.pk}" in html
+
+
+def test_an_auditor_signs_in_to_the_audit_log(scheme, auditor):
+    from django.test import Client
+
+    auditor.set_password("right-password-1")
+    auditor.save()
+    for login in ("/login/", f"{TOWN}/login/"):
+        response = Client().post(login, {"username": auditor.username, "password": "right-password-1"})
+        assert response.status_code == 302 and response["Location"] == f"{TOWN}/console/audit/", login

@@ -48,12 +48,17 @@ def landing_url(request, user) -> str:
         town_roles = {g.role for g in held if tenant.code in g.town_codes}
         if town_roles == {Role.MEMBER}:
             return reverse("web-member-home")
+        if town_roles == {Role.AUDITOR}:  # read-only: the audit log links the ledger, claims and batches
+            return reverse("web-audit-log")
         return reverse("web-town-home")
     town_grants = [
         g for g in held if g.role in (Role.TOWN_ADMIN, Role.TOWN_FINANCE, Role.VILLAGE_COORDINATOR)
     ]
     if not user.is_staff and town_grants and len(held) == len(town_grants):
         return f"/t/{sorted(town_grants[0].town_codes)[0]}/console/"
+    audits = [g for g in held if g.role == Role.AUDITOR]
+    if not user.is_staff and audits and len(held) == len(audits):
+        return f"/t/{sorted(audits[0].town_codes)[0]}/console/audit/"
     member = [g for g in held if g.role == Role.MEMBER]
     if not user.is_staff and member and len(held) == len(member):
         return f"/t/{sorted(member[0].town_codes)[0]}/m/"

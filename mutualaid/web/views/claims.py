@@ -31,6 +31,7 @@ from mutualaid.platform.money import yuan_to_fen
 from mutualaid.policies.values import InsuranceType
 from mutualaid.web import nav
 from mutualaid.web.access import perform, render, town_code, town_page
+from mutualaid.web.views.audit import record_auditor_read
 
 STAFF_CLAIMS = perms._without_member(perms.READ_CLAIMS)
 nav.register(nav.NavItem("claims", "补助申请", "web-claims", order=50, rule=STAFF_CLAIMS))
@@ -194,6 +195,7 @@ def claim_detail(request, pk: int):
         "phone": request.user.is_authenticated
         and not (may_review or perms.has_role_in(user, town_code(request), Role.TOWN_ADMIN)),
     }
+    record_auditor_read(request, "claims.auditor_read", claim, {"page": "claim"})
     return render(request, "web/town/claim.html", context)
 
 
