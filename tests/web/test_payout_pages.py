@@ -252,3 +252,11 @@ def test_a_coordinator_sees_their_villages_paid_and_pending_subsidies(claims, us
     # another village's coordinator cannot ask for this village
     other = as_user(users["other_coordinator"]).get(f"{PAYOUTS}village/", {"village": "500152116201"})
     assert other.status_code == 404
+
+
+def test_the_payout_pages_are_chinese_by_default_and_english_on_request(claims, users, as_user):  # noqa: F811
+    admin = as_user(users["town_admin"])
+    assert ">补助发放<" in page(admin.get(PAYOUTS, HTTP_ACCEPT_LANGUAGE="en-US"))
+    admin.post(f"{TOWN}/language/", {"language": "en", "next": PAYOUTS})
+    html = page(admin.get(PAYOUTS))
+    assert ">Payouts<" in html and ">Recoveries<" in html and "Prepare this month" in html
