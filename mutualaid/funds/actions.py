@@ -13,7 +13,10 @@ How the seed documents' money maps onto entries (all amounts fen):
   Cr receivable:government_grant) and ``repay_advance`` (Dr payable:advance_*, Cr bank).
 - 乡贤 / 爱心企业 donations with donor name and 捐赠票据号 → ``record_donation``: Dr bank, Cr income:donor|enterprise.
 - bank interest (互助资金及其利息) → ``record_interest``: Dr bank, Cr income:interest.
-- subsidies and the service firm's fee → ``accrue_expense`` (Dr expense, Cr payable) and ``pay_payable``.
+- subsidies and the service firm's fee → ``accrue_expense`` (Dr expense, Cr payable) and ``pay_payable``; the
+  fee only where the year's policy pays it from the fund (``service_fee_from_fund``, 新胜镇 三（三）: 互助资金……
+  用于……支付服务费). Where the town's budget pays the firm (海安's preset), the fee is no fund payable and its
+  accrual is refused (``fee_not_from_fund``); the fund's books never see it.
 - 当年度结余资金结转下年度 (新胜镇) → ``close_year``.
 """
 
@@ -50,6 +53,7 @@ from mutualaid.funds.rules import (
 )
 from mutualaid.platform.audit.actions import record_event
 from mutualaid.platform.money import fen_to_yuan
+from mutualaid.policies.selectors import policy_in_force
 from mutualaid.policies.terms import FundingSource
 
 DONATION_SOURCES = (
@@ -93,6 +97,13 @@ def _common(scheme_year, on, *, reference="", memo="", method=None, date_field="
     if method is not None:
         check_choice(method, "method", PaymentMethod.values, Code.INVALID_METHOD, "收款方式")
     return entry_date, reference, memo
+
+
+def service_fee_from_fund(scheme_year: int, on: date | None = None) -> bool:
+    """Whether the service firm's fee of ``scheme_year`` is paid from the fund: the published policy in force
+    (on ``on``, default today) says so; without a published policy, the registry's default (yes)."""
+    policy = policy_in_force(scheme_year, on)
+    return True if policy is None else bool(policy.service_fee_from_fund)
 
 
 def _open_year(scheme_year: int) -> FundYear:
@@ -424,13 +435,21 @@ def accrue_expense(
     actor,
 ) -> JournalEntry:
     """Approved subsidies or the service firm's fee, owed but not paid yet: Dr expense, Cr payable.
-    (For the payouts app; the monthly batch accrues its total and pays it with ``pay_payable``.)"""
+    (For the payouts app; the monthly batch accrues its total and pays it with ``pay_payable``.) The firm's fee
+    only where the year's policy pays it from the fund (``fee_not_from_fund`` otherwise: the town's budget pays
+    it, so it is no payable of the fund)."""
     check_choice(expense, "expense", tuple(EXPENSES), Code.INVALID, "支出类别")
     check_amount(amount_fen)
     payee = check_text(payee, "payee", 100, label="收款单位")
     entry_date, reference, memo = _common(
         scheme_year, incurred_on, reference=reference, memo=memo, date_field="incurred_on"
     )
+    if expense == "service_fees" and not service_fee_from_fund(scheme_year, entry_date):
+        raise invalid(
+            "scheme_year",
+            f"{scheme_year}互助年度政策规定第三方服务费由镇财政预算支付，不从互助资金支付，不能记入互助资金应付款",
+            Code.FEE_NOT_FROM_FUND,
+        )
     year = _open_year(scheme_year)
     expense_key, payable_key = EXPENSES[expense]
     return ledger.post(
@@ -628,5 +647,6 @@ __all__ = [
     "record_pledge",
     "record_underwriting",
     "repay_advance",
+    "service_fee_from_fund",
     "settle_pledge",
 ]

@@ -22,3 +22,4 @@ class FundsErrorCode(Enum):
     UNBALANCED = "unbalanced"
     INVALID = "invalid"
     NOT_FOUND = "not_found"
+    FEE_NOT_FROM_FUND = "fee_not_from_fund"

@@ -31,6 +31,7 @@ from mutualaid.claims.models import Claim, ClaimState, MemberYearTotal, SmsNotic
 from mutualaid.claims.tasks import send_decision_sms_many
 from mutualaid.enrolment.models import Member
 from mutualaid.funds import ledger, postings
+from mutualaid.funds.actions import service_fee_from_fund
 from mutualaid.funds.chart import BANK, MEMBER_RECEIVABLE, PAYABLE_SERVICE_FEES, PAYABLE_SUBSIDIES
 from mutualaid.funds.models import EntryKind, JournalLine
 from mutualaid.funds.rules import posting_window
@@ -189,7 +190,9 @@ def gather_batch(month: date | None = None, *, actor) -> tuple[PayoutBatch, bool
 
 
 def _service_fee_lines(batch: PayoutBatch) -> list[PayoutLine]:
-    """The service firm's fee owed (payable:service_fees of each open year, less what other batches carry)."""
+    """The service firm's fee owed (payable:service_fees of each open year, less what other batches carry), for
+    the scheme years whose policy pays the fee from the fund (``service_fee_from_fund``); where the town's budget
+    pays the firm the fee is not a fund outflow and the batch leaves it out."""
     from mutualaid.tenants.models import ServiceFirm
 
     tenant = getattr(connection, "tenant", None)
@@ -216,7 +219,7 @@ def _service_fee_lines(batch: PayoutBatch) -> list[PayoutLine]:
     lines = []
     for row in owed:
         amount = (row["credit"] or 0) - (row["debit"] or 0) - pending.get(row["scheme_year"], 0)
-        if amount > 0:
+        if amount > 0 and service_fee_from_fund(row["scheme_year"], batch.period_end):
             lines.append(
                 PayoutLine(
                     batch=batch,

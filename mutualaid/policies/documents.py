@@ -252,6 +252,7 @@ HAIAN_2022 = Preset(
         subsidy_table=DEFAULT_TABLE_CHS_11,
         service_fee_kind=ServiceFeeKind.PERCENT,  # 二：依托第三方平台提供病种认定、费用核报等专业化服务
         service_fee_bp=1000,
+        service_fee_from_fund=False,  # 三（一）3：资金池……单列科目、专款专用 — no fee from the pool named
         review_working_days=5,
         target_village_share_bp=5000,  # 二：所辖行政村参与试点占比原则上要达到50%以上
         target_household_share_bp=3000,  # 试点村农户参与率不低于30%
@@ -277,6 +278,7 @@ HAIAN_2022 = Preset(
             "subsidy_table",
             "service_fee_kind",
             "service_fee_bp",
+            "service_fee_from_fund",
             "review_working_days",
             "surplus_carry_over",
         ),
@@ -296,6 +298,8 @@ HAIAN_2022 = Preset(
         "enrolment_closes": "文件要求资金筹集与参保名单录入于6月底前完成；其余日期为预设。",
         "thresholds": "文件只规定“按病种补助，重点补助大病医疗费用”，起付条件、补助上下限为参照新胜镇方案的预设。",
         "subsidy_table": "文件未给出病种补助定额；预设为常见病组参考表。",
+        "service_fee_from_fund": "文件规定资金池“单列科目、专款专用”，未规定从互助资金支付第三方服务费；"
+        "预设服务费由镇财政预算支付，不记入互助资金。",
         "grants": "市老促会补助每镇4万元（2022年）、市农业农村局补助每镇25万元（2023年上半年拨付，2022年由镇村预垫）"
         "记入资金台账，不属于每人筹资结构。",
     },

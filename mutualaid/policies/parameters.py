@@ -209,6 +209,17 @@ PARAMETERS: tuple[Parameter, ...] = (
         api_name="service_fee_per_person",
         input_help="每人服务费（元）",
     ),
+    # 新胜镇 三（三）: 互助资金及其利息用于……向接受委托服务的第三方专业服务公司支付服务费 — the fund pays the firm;
+    # 海安's document names no such use of the pool (专款专用), so its preset has the town's budget pay it.
+    Parameter(
+        "service_fee_from_fund",
+        Kind.BOOL,
+        "服务费从互助资金支付",
+        default=True,
+        nullable=False,
+        input_help="第三方服务费是否从互助资金中支付（否：由镇财政预算支付，不记入互助资金）",
+        output_help="第三方服务费是否从互助资金中支付（否：由镇财政预算支付，不记入互助资金）",
+    ),
     Parameter("review_working_days", Kind.DAYS, "审核时限（工作日）", required=True, default=5),
     Parameter(
         "target_village_share_bp",
