@@ -197,6 +197,14 @@ def test_an_auditors_reads_of_a_claim_are_audited(march, users, auditor, as_user
     assert "王*山" in html and "王大山" not in html and 'id="approve-form"' not in html
     reads = AuditEvent.objects.filter(action="claims.auditor_read", actor_id=auditor.pk)
     assert list(reads.values_list("object_type", "object_id")) == [("Claim", str(claim.pk))]
+    # the list too, with the claims it showed; other roles' page reads are not logged this way
+    as_user(auditor).get(f"{TOWN}/console/claims/")
+    listed = reads.get(data__page="claims")
+    assert claim.pk in listed.data["claims"]
+    as_user(users["town_admin"]).get(f"{TOWN}/claims/{claim.pk}/")
+    assert not AuditEvent.objects.filter(
+        action="claims.auditor_read", actor_id=users["town_admin"].pk
+    ).exists()
     # and shows in the log the admin searches
     html = (
         as_user(users["town_admin"])

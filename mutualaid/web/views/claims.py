@@ -65,6 +65,9 @@ def claim_list(request):
         }
         for c in claims
     ]
+    record_auditor_read(
+        request, "claims.auditor_read", None, {"page": "claims", "claims": [c.pk for c in claims]}
+    )
     return render(
         request, "web/town/claims.html", {"rows": rows, "state": state, "states": ClaimState.choices}
     )
