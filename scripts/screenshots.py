@@ -30,6 +30,8 @@ PAGES = [
     ("phone-claim", "member's claim filed with photos"),
     ("payout-batch", "a month's payout batch prepared by the town admin (tests/e2e/test_payouts.py)"),
     ("payout-approved", "the batch approved by town finance, ready for the bank file"),
+    ("disclosure-draft", "a month's disclosure drafted from the ledger (tests/e2e/test_disclosure.py)"),
+    ("disclosure", "the disclosure published, with links to its public page, village PDFs and exports"),
 ]
 
 
