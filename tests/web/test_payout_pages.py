@@ -166,6 +166,12 @@ def test_finance_exports_downloads_and_records_the_banks_return(claims, users, a
     batch.refresh_from_db()
     assert batch.state == BatchState.SETTLED
     assert "已回盘（发放完成）" in page(finance.get(batch_url(batch)))
+    # a paid line recalled afterwards is reversed with its reason: the claim goes to the next batch
+    html = page(finance.post(batch_url(batch), {"action": "reverse", "line": neighbour.pk, "reason": ""}))
+    assert "必填" in html and batch.lines.get(pk=neighbour.pk).state == LineState.PAID
+    finance.post(batch_url(batch), {"action": "reverse", "line": neighbour.pk, "reason": "银行追回误付款"})
+    assert batch.lines.get(pk=neighbour.pk).state == LineState.REVERSED
+    assert Claim.objects.get(pk=claims["neighbour"].pk).state == ClaimState.APPROVED
 
 
 def test_finance_reconciles_the_bank_statement_and_books_the_interest(claims, users, as_user):  # noqa: F811

@@ -135,6 +135,12 @@ def setup_mark(claims, users):  # noqa: F811
     return f"console/payouts/{batch.pk}/", {"action": "mark", "line": line.pk, "result": "paid"}
 
 
+def setup_reverse(claims, users):  # noqa: F811
+    batch = _paid(claims, users)
+    line = batch.lines.get(claim_id=claims["head"].pk)
+    return f"console/payouts/{batch.pk}/", {"action": "reverse", "line": line.pk, "reason": "银行追回"}
+
+
 def setup_import_return(claims, users):  # noqa: F811
     from tests.web.test_payout_pages import return_file
 
@@ -184,6 +190,7 @@ OPERATIONS = {
     "approve": (setup_approve, {"town_finance"}),
     "export": (setup_export, {"town_finance"}),
     "mark": (setup_mark, {"town_finance"}),
+    "reverse": (setup_reverse, {"town_finance"}),
     "import_return": (setup_import_return, {"town_finance"}),
     "recover": (setup_recover, {"town_admin"}),
     "repay": (setup_repay, {"town_finance"}),

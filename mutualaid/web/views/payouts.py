@@ -178,6 +178,7 @@ BATCH_ACTIONS = {
     "export": perms.EXPORT_BATCH,
     "import_return": perms.RECORD_RETURNS,
     "mark": perms.RECORD_RETURNS,
+    "reverse": perms.RECORD_RETURNS,  # a paid line recalled after approval (as reversePayoutLine)
 }
 
 
@@ -194,16 +195,16 @@ def batch_detail(request, pk: int):
             raise Http404("未找到页面")
         require(request, BATCH_ACTIONS[action])
         done = None
-        if action == "remove":
+        if action in ("remove", "reverse"):
             remove_form = ReasonForm(request.POST)
             line = PayoutLine.objects.filter(batch=batch, pk=request.POST.get("line") or 0).first()
             if line is None:
                 raise Http404("未找到页面")
             failed_line = line.pk
             if remove_form.is_valid():
+                write = actions.remove_line if action == "remove" else actions.reverse_line
                 done = perform(
-                    remove_form,
-                    lambda: actions.remove_line(line, reason=remove_form.cleaned_data["reason"], actor=user),
+                    remove_form, lambda: write(line, reason=remove_form.cleaned_data["reason"], actor=user)
                 )
         elif action == "approve":
             done = perform(approve_form, lambda: actions.approve_batch(batch, actor=user))
@@ -266,6 +267,7 @@ def batch_detail(request, pk: int):
         "may_export": can["export"] and batch.state != BatchState.PREPARED,
         "exported": batch.state in (BatchState.EXPORTED, BatchState.SETTLED),
         "may_record": can["mark"] and batch.state == BatchState.EXPORTED,
+        "may_reverse": can["reverse"] and batch.state in (BatchState.EXPORTED, BatchState.SETTLED),
         "may_recover": allowed(request, perms.RECOVER_CLAIM),
         "may_print": allowed(request, perms.PRINT_BATCH),
         "printouts": [(reverse("payout-batch-file", args=[batch.pk, n]), label) for n, label in PRINTOUTS],
@@ -286,6 +288,7 @@ DONE_MESSAGES = {
     "export": "已导出银行代发文件并记账付款：请下载文件交银行",
     "import_return": "已登记银行回盘",
     "mark": "已登记发放结果",
+    "reverse": "已冲销该明细（款项退回专户，该申请将列入下月批次）",
 }
 
 
