@@ -30,6 +30,12 @@ PAGES = [
     ("phone-claim", "member's claim filed with photos"),
     ("payout-batch", "a month's payout batch prepared by the town admin (tests/e2e/test_payouts.py)"),
     ("payout-approved", "the batch approved by town finance, ready for the bank file"),
+    ("phone-village-payouts", "a coordinator's 本村补助 on a phone"),
+    ("town-report", "the town files its quarterly report (tests/e2e/test_supervision.py)"),
+    ("county-reports", "county: quarterly reports to review"),
+    ("county-report-review", "county: returning a report needs a comment, said in Chinese"),
+    ("evaluation", "county: the November evaluation scorecard"),
+    ("town-trend", "a town's trend charts, fund health and run-dry probability"),
     ("disclosure-draft", "a month's disclosure drafted from the ledger (tests/e2e/test_disclosure.py)"),
     ("disclosure", "the disclosure published, with links to its public page, village PDFs and exports"),
 ]

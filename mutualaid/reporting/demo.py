@@ -1,7 +1,8 @@
 """Platform-level demo of supervision (public schema), run after every demo town's own steps: the rollups of every
 active town, 2022's plan and quarterly reports Q2–Q4 of the 海安 towns (大公镇's Q3 returned by the county and
 filed again), the county's satisfaction survey with generated answers, and the November 2022 evaluation of 大公镇
-and 雅周镇 computed, given on-site findings and signed off. Idempotent."""
+and 雅周镇 computed, given on-site findings and signed off; every town's run-dry probability of its published table
+(the background simulation, unless a figure is there already). Idempotent."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from django.db import transaction
 
 from mutualaid.platform import crypto
 from mutualaid.platform.accounts.models import User
-from mutualaid.reporting import actions, refresh
+from mutualaid.reporting import actions, refresh, solvency
 from mutualaid.reporting.models import (
     Evaluation,
     EvaluationState,
@@ -20,6 +21,7 @@ from mutualaid.reporting.models import (
     ReportState,
     Survey,
     SurveyAnswer,
+    TownSolvency,
 )
 from mutualaid.reporting.rules import DEFAULT_QUESTIONS
 from mutualaid.tenants.models import Town, TownStatus
@@ -129,7 +131,10 @@ def _evaluate(town: Town) -> None:
 
 def demo_supervision() -> None:
     towns = list(Town.objects.filter(status=TownStatus.ACTIVE).select_related("county"))
+    simulated = set(TownSolvency.objects.filter(run_dry_bp__isnull=False).values_list("town_id", flat=True))
     for town in towns:
+        if town.pk not in simulated:
+            solvency.simulate_town(town)  # the figure the county sees beside fund health
         refresh.refresh_town(town)
     haian = [t for t in towns if t.code in HAIAN_TOWNS]
     if not haian:

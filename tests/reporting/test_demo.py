@@ -18,6 +18,8 @@ def test_demo_supervision(demo_towns):
     demo_supervision()
     demo_supervision()  # idempotent
     assert TownRollup.objects.filter(kind="current", scheme_year=2022).count() == 3
+    # every town's run-dry probability of its published table, beside its fund health
+    assert TownRollup.objects.filter(kind="current", scheme_year=2022, run_dry_bp__isnull=False).count() == 3
     reports = QuarterlyReport.objects.filter(scheme_year=2022)
     assert sorted(reports.values_list("town__code", "quarter")) == [
         (code, q) for code in ("320685107", "320685109") for q in (2, 3, 4)
