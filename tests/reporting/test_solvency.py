@@ -149,3 +149,4 @@ def test_the_console_shows_the_figure_with_a_warning_colour(demo_towns, people):
     assert 'class="num run-dry bad" data-run-dry="2500"' in html and "25%" in html
     assert 'class="num run-dry" data-run-dry="300"' in html
     assert "新胜镇" not in html
+    assert "/console/supervision/towns/320685107/?year=2022" in html  # the town's trend beside its figures

@@ -28,6 +28,7 @@ from mutualaid.platform.accounts.permissions import (
 )
 from mutualaid.platform.schemas import town_schema
 from mutualaid.reporting.models import RollupKind, TownRollup
+from mutualaid.reporting.permissions import VIEW_COUNTY_DASHBOARD
 from mutualaid.reporting.solvency import WARNING_BP
 from mutualaid.tenants import actions as town_actions
 from mutualaid.tenants.models import Town, TownStatus
@@ -138,7 +139,10 @@ def console(request):
             {"name": "目标", "data": [round((r.target_bp or 0) / 100, 1) for r in rows]},
         ],
     }
-    return render(request, "web/platform/console.html", {"rows": rows, "chart": chart})
+    supervises = holds_rule(request.user, VIEW_COUNTY_DASHBOARD)  # the county's and province's town pages
+    return render(
+        request, "web/platform/console.html", {"rows": rows, "chart": chart, "supervises": supervises}
+    )
 
 
 class OnboardForm(forms.Form):
