@@ -6,7 +6,13 @@ town's published 2022 policy) so both months have lines where the policy's cover
 starts on 1 November, so its November batch is empty). Each batch is prepared by the town admin on the 1st,
 approved by town finance, exported to the bank, and the bank's return recorded with one line returned (it goes to
 the next batch with its reason). A town without a finance user (雅周镇) keeps its batches prepared, waiting for
-approval. In 新胜镇 a paid subsidy is recovered for fraud with a town-wide notice and a first repayment.
+approval. In 新胜镇 a paid subsidy is recovered for fraud with a town-wide notice and a first repayment (the
+receivable in the ledger, the rest still owed).
+
+The service firm's fee follows the town's policy (``service_fee_from_fund``): 新胜镇's document pays the firm from
+the fund (三（三）), so November's fee (the policy's share of the year's income so far, by the month) is accrued on
+30 November and settled in December's batch beside the subsidies; 海安's towns pay the firm from the town's budget,
+so their fund books no fee and their batches hold subsidies only.
 
 Idempotent: a town that has payout batches is left alone.
 """
@@ -24,8 +30,11 @@ from mutualaid.claims import selectors
 from mutualaid.claims.demo import SCENARIOS, Scenario, _at, _data, _documents, _play, _ready, _user
 from mutualaid.claims.models import Channel, Claim, ClaimState
 from mutualaid.enrolment.models import EnrolledMember
+from mutualaid.funds import actions as fund_actions
+from mutualaid.funds import ledger
 from mutualaid.payouts import actions, rules
 from mutualaid.payouts.models import BatchState, LineState, PayoutBatch
+from mutualaid.policies.design_inputs import service_fee_fen
 from mutualaid.policies.models import PolicyVersion
 from mutualaid.policies.values import PolicyStatus
 
@@ -96,6 +105,33 @@ def _month(month: date, admin, finance, returned: int) -> PayoutBatch | None:
     return batch
 
 
+def _november_service_fee(town, policy: PolicyVersion, actor) -> None:
+    """The firm's November fee, accrued in the fund where the policy pays it from the fund (else nothing)."""
+    accrued_on = date(2022, 11, 30)
+    if not fund_actions.service_fee_from_fund(2022, accrued_on):
+        logger.info("%s：第三方服务费由镇财政预算支付，不记入互助资金", town.name)
+        return
+    yearly = service_fee_fen(
+        policy.service_fee_kind,
+        policy.service_fee_bp,
+        policy.service_fee_per_person_fen,
+        ledger.year_summary(2022).income_fen,
+        EnrolledMember.objects.filter(scheme_year=2022).count(),
+    )
+    if yearly // 12 <= 0:
+        return
+    fund_actions.accrue_expense(
+        2022,
+        expense="service_fees",
+        amount_fen=yearly // 12,
+        incurred_on=accrued_on,
+        payee="第三方专业服务机构",
+        reference="demo:payouts:service_fee:2022-11",
+        memo="2022年11月第三方服务费（按政策从互助资金支付，按月计提）",
+        actor=actor,
+    )
+
+
 @transaction.atomic
 def demo_town_payouts(town) -> None:
     """Town demo step (inside the town's schema)."""
@@ -114,6 +150,7 @@ def demo_town_payouts(town) -> None:
     admin = _user(f"{town.slug}_admin")
     finance = _user(f"{town.slug}_finance")
     november = _month(date(2022, 11, 1), admin, finance, returned=1)
+    _november_service_fee(town, policy, finance or admin)
     december = _month(date(2022, 12, 1), admin, finance, returned=1)
     logger.info(
         "%s：发放批次 2022-11 %s、2022-12 %s",

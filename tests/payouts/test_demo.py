@@ -8,10 +8,19 @@ import pytest
 
 from mutualaid.claims.demo import demo_town_claims
 from mutualaid.enrolment import demo as enrolment_demo
-from mutualaid.funds.ledger import account_totals
+from mutualaid.funds.chart import EXPENSE_SERVICE_FEES, MEMBER_RECEIVABLE, PAYABLE_SERVICE_FEES
+from mutualaid.funds.ledger import account_totals, balance_of
 from mutualaid.payouts import actions, exports
 from mutualaid.payouts.demo import demo_town_payouts
-from mutualaid.payouts.models import BatchState, LineState, PayoutBatch, Recovery, TownNotice
+from mutualaid.payouts.models import (
+    BatchState,
+    LineKind,
+    LineState,
+    PayoutBatch,
+    PayoutLine,
+    Recovery,
+    TownNotice,
+)
 from mutualaid.platform.accounts.models import User
 from mutualaid.project.demo import town_demo_steps
 from tests.enrolment.conftest import HAIAN_2022, XINSHENG_2022
@@ -63,8 +72,19 @@ def test_demo_batches(
         assert november.state == BatchState.SETTLED
         returned = november.lines.get(state=LineState.RETURNED)
         assert december.lines.get(claim_id=returned.claim_id).carried_reason == returned.return_reason
+        # 海安: the town's budget pays the firm — no fee in the fund, none in the batches
+        assert not PayoutLine.objects.filter(kind=LineKind.SERVICE_FEE).exists()
+        assert balance_of(2022, EXPENSE_SERVICE_FEES) == balance_of(2022, PAYABLE_SERVICE_FEES) == 0
     else:
         recovery = Recovery.objects.get()
         assert recovery.repaid_fen > 0
         assert TownNotice.objects.get(recovery=recovery).title.startswith("关于追回")
+        figures = actions.recovery_consistency(recovery)
+        assert (
+            figures["outstanding_fen"] == figures["receivable_fen"] == balance_of(2022, MEMBER_RECEIVABLE) > 0
+        )
+        # 新胜镇: the fund pays the firm — November's fee settled in December's batch
+        fee = december.lines.get(kind=LineKind.SERVICE_FEE)
+        assert fee.state == LineState.PAID and balance_of(2022, EXPENSE_SERVICE_FEES) == fee.amount_fen
+        assert balance_of(2022, PAYABLE_SERVICE_FEES) == 0
     _check_balanced()
