@@ -216,3 +216,64 @@ def test_a_town_without_paid_participants_sees_why(scheme, users, as_user):
 
     assert "2022互助年度没有已缴费的参加人员" in page
     assert 'id="participants">0<' in page and 'id="design-lines"' not in page
+
+
+def test_a_citys_drg_weights_are_a_weight_source(funded, users, as_user, drg_catalogue):
+    from django.utils import timezone
+
+    from mutualaid.drg.models import CityDrgWeight, CityWeightTable, Drg
+
+    version = drg_catalogue["chs-drg-1.1"]
+    table = CityWeightTable.objects.create(
+        city="盐城", year=2022, version=version, source_name="盐城.csv", encoding="utf-8",
+        content_hash="x", imported_at=timezone.now(),
+    )  # fmt: skip
+    for code, weight in (("ES31", "0.8"), ("FM19", "2.4"), ("GZ15", "0.6")):
+        CityDrgWeight.objects.create(
+            table=table, drg_code=code, drg=Drg.objects.get(version=version, code=code), name=code,
+            relative_weight=Decimal(weight),
+        )  # fmt: skip
+    admin = as_user(users["town_admin"])
+
+    page = admin.post(DESIGN, _form(action="design", weight_source="city", city_table="盐城|2022")).content
+    html = page.decode()
+
+    assert "盐城2022 DRG 相对权重（3 个病组）" in html and 'id="design-lines"' in html
+
+
+def test_an_xlsx_rate_table_is_read(funded, users, as_user):
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["DRG编码", "每千人住院次数"])
+    sheet.append(["ES31", 20])
+    sheet.append(["ZZ98", 2])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    upload = SimpleUploadedFile("服务机构.xlsx", buffer.getvalue())
+
+    page = (
+        as_user(users["town_admin"]).post(DESIGN, _form(action="design", rates_file=upload)).content.decode()
+    )
+
+    assert "第 3 行：DRG 编码 ZZ98 不在分组目录中" in page
+
+
+def test_a_draft_without_a_table_is_refused_in_chinese(funded, users, as_user):
+    from mutualaid.policies import actions
+
+    connection.set_tenant(funded.town)
+    draft = actions.create_draft(2023, None)
+    before = _state(funded.town)
+
+    page = as_user(users["town_admin"]).post(
+        f"{TOWN}/console/policies/{draft.pk}/solvency/", {"runs": "1000"}
+    )
+
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert '<div class="errors" role="alert"><p>政策未设置单次住院最低补助</p>' in text
+    assert _state(funded.town) == before
