@@ -1,5 +1,5 @@
 """Payouts in a real browser: the town admin prepares the month's batch, town finance approves it (the admin could
-not), in Chinese, with nothing loaded from outside localhost."""
+not), the village coordinator sees it pending on a 360-px phone; in Chinese, nothing loaded from outside localhost."""
 
 from __future__ import annotations
 
@@ -42,6 +42,16 @@ def test_finance_approves_the_batch_the_admin_prepared(browser, live_server, e2e
     assert "批次已审批" in browser.find_element(By.CSS_SELECTOR, ".notices").text
     assert browser.find_element(By.ID, "export-form")
     screenshot(browser, "payout-approved")
+    click_and_load(browser, browser.find_element(By.ID, "logout"))
+    # the village coordinator follows the village's subsidies on a phone: pending in this month's batch
+    browser.set_window_size(360, 740)
+    sign_in(browser, town, "e2e_coordinator")
+    wait_for(browser, "nav.menu")
+    browser.find_element(By.CSS_SELECTOR, 'nav.menu a[data-key="village-payouts"]').click()
+    item = wait_for(browser, '#village-payouts li[data-status="pending"]')
+    assert "王大山" in item.text and "4,800.00" in item.text
+    assert browser.execute_script("return document.documentElement.scrollWidth") <= 360
+    screenshot(browser, "phone-village-payouts")
     assert outside_requests(requested_urls(browser)) == []
     connection.set_tenant(e2e_town.town)
     batch = PayoutBatch.objects.get()
