@@ -16,11 +16,12 @@ The per-minute rollup refresh never simulates: it copies the stored figure (``ro
 from __future__ import annotations
 
 import contextvars
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from mutualaid.platform.schemas import town_schema
@@ -31,6 +32,7 @@ from mutualaid.policies.solvency import DEFAULT_SEED, SolvencyResult
 from mutualaid.reporting.models import RollupKind, SolvencySource, TownRollup, TownSolvency
 from mutualaid.tenants.models import Town
 
+logger = logging.getLogger(__name__)
 BACKGROUND_RUNS = 2_000
 WARNING_BP = 1_000  # the console shows the probability in the warning colour above 10%
 ROLLUP_FIELDS = ("run_dry_bp", "expected_carry_over_fen", "solvency_policy_version", "solvency_computed_at")
@@ -183,4 +185,8 @@ def town_simulated(
     latest = latest_published(policy.scheme_year.year)
     if latest is None or latest.pk != policy.pk:
         return
-    store(town, policy, result, source=SolvencySource.TOWN, rate_source=rate_source)
+    try:
+        with transaction.atomic():  # a savepoint: keeping the figure never fails the town's own simulation
+            store(town, policy, result, source=SolvencySource.TOWN, rate_source=rate_source)
+    except DatabaseError:
+        logger.exception("run-dry figure of %s not kept", town.code)
