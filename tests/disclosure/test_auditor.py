@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.db import connection
+from django_tenants.utils import schema_context
 
 from mutualaid.disclosure import actions
 from mutualaid.platform.accounts.permissions import Target, can_grant
@@ -76,3 +77,84 @@ def test_auditor_writes_nothing_and_expires(march, scheme, towns):
     for other in (expired, not_yet, elsewhere):
         for query in READS.values():
             assert graphql(other, query, town=scheme.town).get("errors"), query
+
+
+INVITE = """mutation($input: UserInviteInput!) { userInvite(input: $input) {
+  roleAssignment { role townCode validFrom validUntil inForce user { username } }
+  errors { field code message } } }"""
+ASSIGNMENTS = """{ roleAssignments(role: AUDITOR, first: 20) { edges { node {
+  townCode validFrom validUntil inForce user { username } } } } }"""
+
+
+def _invite(bureau, town, phone, **period):
+    variables = {"input": {"phone": phone, "role": "AUDITOR", "townCode": town.code, **period}}
+    result = _graphql(bureau, INVITE, variables)
+    connection.set_tenant(town)
+    return result["data"]["userInvite"]
+
+
+def test_the_county_grants_an_auditor_for_a_period_through_the_api(march, scheme):
+    from mutualaid.platform.accounts.models import RoleAssignment, User
+    from mutualaid.platform.regions.models import County
+
+    bureau = make_user(Role.COUNTY_BUREAU, county=County.objects.get(code=scheme.town.code[:6]))
+    today = date.today()
+    later = {"validFrom": str(today + timedelta(days=10)), "validUntil": str(today + timedelta(days=40))}
+    payload = _invite(bureau, scheme.town, "13700005555", **later)
+    assert payload["errors"] == []
+    grant = payload["roleAssignment"]
+    assert (grant["validFrom"], grant["validUntil"], grant["inForce"]) == (
+        later["validFrom"],
+        later["validUntil"],
+        False,
+    )
+    user = User.objects.get(username=grant["user"]["username"])
+    # Outside the period (not begun): refused.
+    for query in READS.values():
+        assert graphql(user, query, town=scheme.town).get("errors"), query
+    # Granted again for a period that holds today: the period is replaced (audited), and the reads are allowed.
+    now = {"validFrom": str(today), "validUntil": str(today + timedelta(days=30))}
+    payload = _invite(bureau, scheme.town, "13700005555", **now)
+    assert payload["errors"] == [] and payload["roleAssignment"]["inForce"] is True
+    assert RoleAssignment.objects.filter(user=user, role=Role.AUDITOR).count() == 1
+    with schema_context("public"):  # account events are audited in the public schema
+        assert AuditEvent.objects.filter(action="role.period", object_id=str(user.pk)).exists()
+    for name, query in READS.items():
+        result = graphql(user, query, town=scheme.town)
+        assert "errors" not in result, (name, result)
+    listed = _graphql(bureau, ASSIGNMENTS)["data"]["roleAssignments"]["edges"]
+    connection.set_tenant(scheme.town)
+    assert [(n["node"]["validFrom"], n["node"]["validUntil"], n["node"]["inForce"]) for n in listed] == [
+        (now["validFrom"], now["validUntil"], True)
+    ]
+    # The period over (time passed): refused again.
+    RoleAssignment.objects.filter(user=user).update(
+        valid_from=today - timedelta(days=30), valid_until=today - timedelta(days=1)
+    )
+    for query in READS.values():
+        assert graphql(user, query, town=scheme.town).get("errors"), query
+
+
+def test_bad_periods_are_typed_errors_and_grant_nothing(march, scheme):
+    from mutualaid.platform.accounts.models import User
+    from mutualaid.platform.regions.models import County
+
+    bureau = make_user(Role.COUNTY_BUREAU, county=County.objects.get(code=scheme.town.code[:6]))
+    today = date.today()
+    cases = [
+        ({"validFrom": str(today + timedelta(days=5)), "validUntil": str(today)}, "validUntil", "PERIOD_REVERSED"),
+        ({"validFrom": str(today - timedelta(days=400)), "validUntil": str(today)}, "validFrom", "INVALID_DATE"),
+        ({"validFrom": str(today)}, "validUntil", "PERIOD_REQUIRED"),
+        ({"validFrom": str(today - timedelta(days=9)), "validUntil": str(today - timedelta(days=2))}, "validUntil",
+         "INVALID_DATE"),
+    ]  # fmt: skip
+    for period, field, code in cases:
+        payload = _invite(bureau, scheme.town, "13700006666", **period)
+        assert [(e["field"], e["code"]) for e in payload["errors"]] == [(field, code)], period
+        assert payload["errors"][0]["message"]
+    assert not User.objects.filter(username__startswith=f"auditor_{scheme.town.code}").exists()
+    # A role that holds no period refuses one (the town's finance, invited by its admin).
+    admin = make_user(Role.TOWN_ADMIN, town=scheme.town)
+    variables = {"input": {"phone": "13700007777", "role": "TOWN_FINANCE", "validUntil": str(today)}}
+    errors = graphql(admin, INVITE, variables, town=scheme.town)["data"]["userInvite"]["errors"]
+    assert [(e["field"], e["code"]) for e in errors] == [("validUntil", "PERIOD_NOT_ALLOWED")]

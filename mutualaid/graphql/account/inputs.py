@@ -17,3 +17,5 @@ class UserInviteInput(graphene.InputObjectType):
     firm_id = graphene.ID(description="服务机构角色的机构")
     display_name = graphene.String(description="姓名")
     username = graphene.String(description="新账号的用户名；默认按角色与范围生成，如 finance_<镇代码>")
+    valid_from = graphene.Date(description="授权起始日（仅纪检监察/财政审计；默认今天，最早一个月前）")
+    valid_until = graphene.Date(description="授权截止日（纪检监察/财政审计必填，不早于起始日，期限最长三年）")

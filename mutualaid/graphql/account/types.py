@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import graphene
 from django.db.models import Q
+from django.utils import timezone
 from graphene_django import DjangoObjectType
 
 from mutualaid.graphql.core.connection import CountableConnection
@@ -31,6 +32,9 @@ class RoleGrant(graphene.ObjectType):
     province_code = graphene.String()
     village_code = graphene.String()
     firm_name = graphene.String()
+    valid_from = graphene.Date(description="授权起始日")
+    valid_until = graphene.Date(description="授权截止日")
+    in_force = graphene.Boolean(required=True, description="今天在授权期限内")
 
     @staticmethod
     def from_assignment(a) -> RoleGrant:
@@ -44,7 +48,16 @@ class RoleGrant(graphene.ObjectType):
             province_code=a.province.code if a.province_id else None,
             village_code=a.village_code or None,
             firm_name=a.firm.name if a.firm_id else None,
+            valid_from=a.valid_from,
+            valid_until=a.valid_until,
+            in_force=in_force(a),
         )
+
+
+def in_force(a) -> bool:
+    """Whether the assignment holds today (the same test as ``permissions.grants``)."""
+    today = timezone.localdate()
+    return not ((a.valid_from and a.valid_from > today) or (a.valid_until and a.valid_until < today))
 
 
 class Viewer(graphene.ObjectType):
@@ -117,6 +130,9 @@ class RoleAssignmentType(DjangoObjectType):
     province_code = graphene.String()
     village_code = graphene.String()
     firm_name = graphene.String()
+    valid_from = graphene.Date(description="授权起始日（按期限授权的角色，如纪检监察/财政审计）")
+    valid_until = graphene.Date(description="授权截止日")
+    in_force = graphene.Boolean(required=True, description="今天在授权期限内")
     user = graphene.Field(AccountUserType, required=True)
 
     class Meta:
@@ -158,6 +174,15 @@ class RoleAssignmentType(DjangoObjectType):
 
     def resolve_firm_name(a, info):
         return a.firm.name if a.firm_id else None
+
+    def resolve_valid_from(a, info):
+        return a.valid_from
+
+    def resolve_valid_until(a, info):
+        return a.valid_until
+
+    def resolve_in_force(a, info):
+        return in_force(a)
 
     def resolve_user(a, info):
         return get_loader(info, "account_user", _users_by_pk).load(a.user_id)

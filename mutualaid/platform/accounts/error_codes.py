@@ -17,3 +17,7 @@ class AccountErrorCode(Enum):
     TOO_MANY_ATTEMPTS = "too_many_attempts"
     WEAK_PASSWORD = "weak_password"
     CANNOT_DEACTIVATE = "cannot_deactivate"
+    PERIOD_REQUIRED = "period_required"
+    PERIOD_NOT_ALLOWED = "period_not_allowed"
+    PERIOD_REVERSED = "period_reversed"
+    INVALID_DATE = "invalid_date"

@@ -12,7 +12,7 @@ import hmac
 import logging
 import re
 import secrets
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -186,6 +186,56 @@ def check_scope(role: str, scope: dict) -> dict:
     return {needed: scope[needed]}
 
 
+# Roles granted for a period (RoleAssignment.valid_from / valid_until): the county's auditors, for a town.
+PERIOD_ROLES = frozenset({Role.AUDITOR})
+PERIOD_START_MAX_PAST = timedelta(days=31)  # a period may start at most a month back (a grant dated late)
+PERIOD_MAX = timedelta(days=3 * 366)  # and hold at most three years (granted again after)
+
+
+def check_period(
+    role: str, valid_from: date | None, valid_until: date | None
+) -> tuple[date | None, date | None]:
+    """The grant's period: an auditor's needs its last day (from today unless given); other roles hold no period.
+    The first day at most a month back, the last not before the first nor past, three years at most."""
+    if role not in PERIOD_ROLES:
+        if valid_from is not None or valid_until is not None:
+            raise _error(
+                "valid_from" if valid_from is not None else "valid_until",
+                f"{Role(role).label}不设授权期限（只有纪检监察/财政审计按期限授权）",
+                AccountErrorCode.PERIOD_NOT_ALLOWED,
+            )
+        return None, None
+    today = timezone.localdate()
+    if valid_until is None:
+        raise _error("valid_until", f"请填写{Role(role).label}的授权截止日", AccountErrorCode.PERIOD_REQUIRED)
+    valid_from = valid_from or today
+    if valid_from < today - PERIOD_START_MAX_PAST:
+        raise _error(
+            "valid_from",
+            f"授权起始日 {valid_from.isoformat()} 过早（最早为 {(today - PERIOD_START_MAX_PAST).isoformat()}）",
+            AccountErrorCode.INVALID_DATE,
+        )
+    if valid_until < valid_from:
+        raise _error(
+            "valid_until",
+            f"授权截止日 {valid_until.isoformat()} 早于起始日 {valid_from.isoformat()}",
+            AccountErrorCode.PERIOD_REVERSED,
+        )
+    if valid_until < today:
+        raise _error(
+            "valid_until", f"授权截止日 {valid_until.isoformat()} 已过", AccountErrorCode.INVALID_DATE
+        )
+    if valid_until - valid_from > PERIOD_MAX:
+        raise _error("valid_until", "授权期限最长三年，到期后可再次授权", AccountErrorCode.INVALID_DATE)
+    return valid_from, valid_until
+
+
+def _period_text(valid_from: date | None, valid_until: date | None) -> str:
+    if valid_until is None:
+        return ""
+    return f"（授权期限 {valid_from.isoformat() if valid_from else ''} 至 {valid_until.isoformat()}）"
+
+
 def _scope_text(role: str, scope: dict) -> str:
     if "village_code" in scope:
         return f"{scope['town']}（村 {scope['village_code']}）"
@@ -211,12 +261,17 @@ def invite(
     display_name: str = "",
     username: str = "",
     send: bool = True,
+    valid_from: date | None = None,
+    valid_until: date | None = None,
     **scope,
 ) -> RoleAssignment:
     """Give ``role`` over ``scope`` to the person with ``phone``. A new person gets an account without a password
     and an SMS code to set one (``accept_invitation``); someone already invited but not yet signed up gets a new
-    code; a person with an account gets the role and an SMS saying so."""
+    code; a person with an account gets the role and an SMS saying so. An auditor's grant holds for a period
+    (``valid_from`` – ``valid_until``, see ``check_period``); a grant renewed for a new period replaces the old
+    one's."""
     scope = check_scope(role, scope)
+    valid_from, valid_until = check_period(role, valid_from, valid_until)
     phone = normalise_mobile(phone, code=AccountErrorCode.INVALID_PHONE.value)
     user = user_by_phone(phone)
     if user is None:
@@ -232,17 +287,31 @@ def invite(
         audit(actor, "user.invite", user, {"username": username})
     elif not user.is_active:
         raise _error("phone", "该手机号的账号已停用", AccountErrorCode.USER_INACTIVE)
-    assignment, created = RoleAssignment.objects.get_or_create(user=user, role=role, **scope)
+    period = {"valid_from": valid_from, "valid_until": valid_until}
+    assignment, created = RoleAssignment.objects.get_or_create(user=user, role=role, **scope, defaults=period)
     pending = not user.has_usable_password()
-    if not created and not pending:
+    renewed = (
+        not created
+        and role in PERIOD_ROLES
+        and ((assignment.valid_from, assignment.valid_until) != (valid_from, valid_until))
+    )
+    if not created and not pending and not renewed:
         raise _error(
             "role",
             f"{user.username} 已是{_scope_text(role, scope)}{Role(role).label}",
             AccountErrorCode.ALREADY_GRANTED,
         )
+    period_data = {k: v.isoformat() for k, v in period.items() if v is not None}
     if created:
-        audit(actor, "role.assign", user, {"role": role, **{k: str(v) for k, v in scope.items()}})
-    what = f"{_scope_text(role, scope)}{Role(role).label}"
+        audit(
+            actor, "role.assign", user, {"role": role, **{k: str(v) for k, v in scope.items()}, **period_data}
+        )
+    elif renewed:
+        before = {"from": str(assignment.valid_from or ""), "until": str(assignment.valid_until or "")}
+        RoleAssignment.objects.filter(pk=assignment.pk).update(**period)
+        assignment.valid_from, assignment.valid_until = valid_from, valid_until
+        audit(actor, "role.period", user, {"role": role, "before": before, **period_data})
+    what = f"{_scope_text(role, scope)}{Role(role).label}{_period_text(valid_from, valid_until)}"
     if pending:
         code = issue_code(user, OneTimeCode.Purpose.INVITATION, INVITATION_CODE_TTL)
         text = (

@@ -113,6 +113,8 @@ class UserInvite(BaseMutation):
             actor=info.context.user,
             display_name=input.get("display_name") or "",
             username=input.get("username") or "",
+            valid_from=input.get("valid_from"),
+            valid_until=input.get("valid_until"),
             **scope,
         )
         return cls(role_assignment=assignment, user=assignment.user)
