@@ -61,6 +61,8 @@ def test_the_admin_designs_and_sees_the_run_dry_probability(browser, live_server
     wait_for(browser, "#chart-run-dry svg")
     wait_for(browser, "#chart-payout svg")
     screenshot(browser, "design")
+    browser.execute_script("document.getElementById('solvency-result').scrollIntoView()")
+    screenshot(browser, "design-simulation")
     # the design becomes a draft: its editor, with no simulation yet beside the publish button
     click_and_load(browser, browser.find_element(By.ID, "design-save"))
     wait_for(browser, "#solvency-none")

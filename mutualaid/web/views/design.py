@@ -180,6 +180,7 @@ def simulation_view(result: SolvencyResult, coverage_start: date | None) -> dict
     return {
         "result": result,
         "percent": f"{result.run_dry_probability * 100:.1f}%",
+        "runs_text": f"{result.runs:,}",
         "likeliest_month": month_label(coverage_start, likeliest - 1) if likeliest else None,
         "capped_percent": f"{result.capped_stays_share * 100:.2f}%",
         "month_chart": {
