@@ -22,16 +22,36 @@ def personal_data_loader(info):
     return get_loader(info, "enrolment:personal_data", load)
 
 
+def _per_village(info, name: str, member, decide) -> bool:
+    """A permission answer per request and village: the same for every member of the village, so a page of 100
+    households asks ``has_permission`` once per village and rule, not once per member and field."""
+    answers = getattr(info.context, "_enrolment_village_answers", None)
+    if answers is None:
+        answers = info.context._enrolment_village_answers = {}
+    key = (name, member.household.village.code)
+    if key not in answers:
+        answers[key] = decide(key[1])
+    return answers[key]
+
+
 def may_read_personal_data(info, member) -> bool:
-    return has_permission(
-        current_user(info),
-        perms.READ_PERSONAL_DATA,
-        perms.village(town_code(info), member.household.village.code),
+    return _per_village(
+        info,
+        "personal_data",
+        member,
+        lambda code: has_permission(
+            current_user(info), perms.READ_PERSONAL_DATA, perms.village(town_code(info), code)
+        ),
     )
 
 
 def is_reviewer_view(info, member) -> bool:
-    return not perms.sees_full_names(current_user(info), town_code(info), member.household.village.code)
+    return _per_village(
+        info,
+        "reviewer_view",
+        member,
+        lambda code: not perms.sees_full_names(current_user(info), town_code(info), code),
+    )
 
 
 def enrolled_loader(info, scheme_year: int):
