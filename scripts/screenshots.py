@@ -38,6 +38,7 @@ PAGES = [
     ("town-trend", "a town's trend charts, fund health and run-dry probability"),
     ("disclosure-draft", "a month's disclosure drafted from the ledger (tests/e2e/test_disclosure.py)"),
     ("disclosure", "the disclosure published, with links to its public page, village PDFs and exports"),
+    ("audit-log", "the town's audit log searched by action"),
     ("design", "one-click scheme design from the town's funds and participants (tests/e2e/test_design.py)"),
     ("design-simulation", "the designed table's solvency simulation: run-dry probability and charts"),
     ("design-solvency", "a draft policy's own table simulated; the outcome then shows beside publish"),

@@ -9,6 +9,8 @@ data on them (a claim's page: the stay, diagnoses and documents), like every oth
 
 from __future__ import annotations
 
+import json
+
 from django import forms
 from django.core.paginator import Paginator
 from django.urls import NoReverseMatch, reverse
@@ -120,6 +122,10 @@ def audit_log(request):
                 request.user, "audit.log_searched", None, {**filters, "page": number, "rows": rows}
             ),
         )
+    rows = [
+        {"event": e, "data": json.dumps(e.data, ensure_ascii=False, sort_keys=True) if e.data else ""}
+        for e in (page.object_list if page is not None else [])
+    ]
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -128,6 +134,7 @@ def audit_log(request):
         {
             "form": form,
             "page": page,
+            "rows": rows,
             "query": query.urlencode(),
             "prefixes": _action_prefixes(),
             "auditor_pages": _auditor_pages(request),
