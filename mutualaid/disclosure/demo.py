@@ -1,7 +1,8 @@
 """Demo disclosures: 2022-09 to 2022-12 in each demo town, drafted from the ledger and published by the town admin
 on the 2nd of the next month (the clock set to then). In 新胜镇 the demo member objects to a subsidy of the first
-month that has one; the service firm's reviewer reopens the claim, the re-review's outcome is recorded, and the
-next month's disclosure publishes the objection, the answer and the outcome.
+month that has one (an approved, unpaid one where there is one); the service firm's reviewer reopens the claim —
+its payable is reversed and it goes back into review —, approves it again after the re-review, records the outcome,
+and the next month's disclosure publishes the objection, the answer, the outcome and the reversal.
 
 Idempotent: a town that has disclosures is left alone.
 """
@@ -12,9 +13,12 @@ import logging
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from mutualaid.claims import actions as claim_actions
 from mutualaid.claims import selectors
+from mutualaid.claims.models import Claim, ClaimState
 from mutualaid.disclosure import actions, rules
 from mutualaid.disclosure import permissions as perms
 from mutualaid.disclosure.models import Disclosure, PhoneCode
@@ -37,8 +41,16 @@ def _user(username: str):
     return User.objects.filter(username=username).first()
 
 
+def _objected_line(disclosure: Disclosure) -> dict:
+    """The subsidy the demo objects to: one approved and not yet paid (so the re-review really reopens it), else
+    the first."""
+    lines = disclosure.content["subsidies"]
+    states = dict(Claim.objects.filter(pk__in=[s["no"] for s in lines]).values_list("pk", "state"))
+    return next((s for s in lines if states.get(s["no"]) == ClaimState.APPROVED), lines[0])
+
+
 def _objection(town, disclosure: Disclosure) -> None:
-    line = disclosure.content["subsidies"][0]
+    line = _objected_line(disclosure)
     member = _user("member")
     if member is not None and not has_permission(member, perms.OBJECT_SIGNED_IN, Target.town(town.code)):
         member = None  # the demo member login belongs to another town: a villager verifies a phone instead
@@ -68,6 +80,20 @@ def _objection(town, disclosure: Disclosure) -> None:
             answer="已受理，调取住院病历、费用清单并电话回访医院，重新审核该笔补助。",
             actor=reviewer,
         )
+    claim = Claim.objects.get(pk=objection.claim_id)
+    if (
+        claim.state == ClaimState.IN_REVIEW
+    ):  # reopened: payable reversed, back in the firm's queue; re-reviewed
+        try:
+            with transaction.atomic(), selectors.clock_at(_at(published + timedelta(days=8))):
+                claim_actions.approve(
+                    claim,
+                    actor=reviewer,
+                    note="公示异议重新审核：调取病历、费用清单并回访医院，住院真实，按原病组核定补助。",
+                )
+        except ValidationError as exc:  # the rules no longer approve it: it stays in review
+            logger.info("%s：异议重新审核的申请 %s 未再次核准：%s", town.name, claim.pk, exc)
+            return
     with selectors.clock_at(_at(published + timedelta(days=10))):
         actions.resolve_objection(
             objection,

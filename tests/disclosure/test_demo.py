@@ -12,7 +12,7 @@ import pytest
 from django.db.models import Q, Sum
 
 from mutualaid.claims.demo import demo_town_claims
-from mutualaid.claims.models import ClaimEvent
+from mutualaid.claims.models import Claim, ClaimEvent, Decision
 from mutualaid.disclosure import rules
 from mutualaid.disclosure.demo import MONTHS, demo_town_disclosures
 from mutualaid.disclosure.models import Disclosure, Objection
@@ -20,10 +20,11 @@ from mutualaid.disclosure.rules import privacy_findings
 from mutualaid.enrolment import demo as enrolment_demo
 from mutualaid.funds.chart import AccountKind
 from mutualaid.funds.demo import demo_town_funds
-from mutualaid.funds.models import SYSTEM_KINDS, JournalLine
+from mutualaid.funds.models import SYSTEM_KINDS, EntryKind, JournalEntry, JournalLine
 from mutualaid.payouts.demo import demo_town_payouts
 from mutualaid.platform.accounts.models import User
 from mutualaid.platform.accounts.roles import Role
+from mutualaid.platform.money import fen_to_yuan
 from mutualaid.project.demo import town_demo_steps
 from tests.disclosure.test_pages import full_names, public_outputs
 from tests.enrolment.conftest import HAIAN_2022, XINSHENG_2022
@@ -121,8 +122,24 @@ def test_demo_months_reconcile_and_are_clean(
         objection = Objection.objects.get()
         assert objection.state == "resolved" and objection.user_id is not None
         assert ClaimEvent.objects.filter(claim_id=objection.claim_id, action="objection_reopened").exists()
+        # The re-review was real: the approved, unpaid claim went back into review (its payable reversed by a
+        # reversal entry) and was approved again by the rules.
+        claim = Claim.objects.get(pk=objection.claim_id)
+        actions = list(ClaimEvent.objects.filter(claim=claim).values_list("action", "to_state"))
+        reopened = actions.index(("reopened", "in_review"))
+        assert ("approved", "approved") in actions[reopened:] and claim.state in ("approved", "in_batch")
+        reversal = JournalEntry.objects.get(kind=EntryKind.REVERSAL, reference=f"claim:{claim.pk}")
+        assert Decision.objects.filter(claim=claim, outcome="approved").count() == 2
         later = [published[m] for m in MONTHS if m > objection.disclosure.month]
-        assert later and later[0].content["objections"][0]["outcome"].startswith("经重新审核")
+        shown = later[0].content
+        assert later and shown["objections"][0]["outcome"].startswith("经重新审核")
+        assert shown["objections"][0]["outcome"].endswith(
+            f"（审核通过，核定补助 {fen_to_yuan(claim.amount_fen)} 元）"
+        )
+        assert ("退回重新审核，冲减已核准补助", reversal.total_fen) in [
+            (r["label"], r["amount_fen"]) for r in shown["recoveries"]
+        ]
+        assert claim.pk in [s["no"] for s in shown["subsidies"]]  # approved again, disclosed again
         assert str(objection.user_id) not in str(later[0].content["objections"])
     out = os.environ.get("DISCLOSURE_PDF_OUT")
     if out:
