@@ -277,3 +277,16 @@ def test_a_draft_without_a_table_is_refused_in_chinese(funded, users, as_user):
     text = page.content.decode()
     assert '<div class="errors" role="alert"><p>政策未设置单次住院最低补助</p>' in text
     assert _state(funded.town) == before
+
+
+def test_the_design_pages_are_chinese_by_default_and_english_on_request(funded, users, as_user):
+    admin = as_user(users["town_admin"])
+    html = admin.post(DESIGN, _form(action="simulate")).content.decode()
+    assert ">一键设计<" in html and "保障期结束前资金用完的概率" in html
+
+    admin.post(f"{TOWN}/language/", {"language": "en", "next": DESIGN})
+    html = admin.post(DESIGN, _form(action="simulate")).content.decode()
+
+    assert 'lang="en"' in html and ">One-click design<" in html
+    assert "Probability the money runs out before the coverage year ends" in html
+    assert "coverage years simulated (seed 20221101, reproducible)" in html
