@@ -159,6 +159,12 @@ def test_reviewer_reopens_the_claim(objection, users, as_user):
     assert objection.state == ObjectionState.REOPENED and objection.answer.startswith("病历与费用清单不符")
     html = reviewer.get(page).content.decode()
     assert f"/claims/{objection.claim_id}/" in html and 'id="confirm"' not in html
+    # the re-review's outcome is recorded on the same page; it must say something
+    assert 'id="resolve"' in html
+    html = reviewer.post(page, {"action": "resolve", "outcome": ""}).content.decode()
+    assert error_of(html, "outcome") == "请填写处理结果"
+    objection.refresh_from_db()
+    assert objection.state == ObjectionState.REOPENED
 
 
 def test_auditor_searches_the_log_page_by_page(march, published, users, auditor, as_user):  # noqa: F811
