@@ -12,7 +12,8 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
+from django.test.utils import CaptureQueriesContext
 from django_tenants.clone import CloneSchema
 
 from mutualaid.enrolment import actions, roster
@@ -24,7 +25,7 @@ from mutualaid.tenants.models import Town, TownStatus
 from tests.conftest import XINSHENG, ensure_towns
 from tests.enrolment.conftest import XINSHENG_2022, XINSHENG_OPEN
 from tests.enrolment.test_roster import _csv, _rows
-from tests.factories import make_user
+from tests.factories import graphql, make_user
 
 SCHEMA = "town_test_participation_figures"
 CODE = "500152990"
@@ -196,3 +197,37 @@ def test_each_town_reads_its_own_figures(town, families, xinsheng):
     assert {v.code for v in there.by_village}.isdisjoint({v.code for v in here.by_village})
     connection.set_tenant(town)
     assert participation(XINSHENG_2022, by_village=True) == here
+
+
+def test_a_change_in_progress_when_the_figures_were_stored_invalidates_them_at_its_commit(town, families):
+    other = connections.create_connection("default")  # another session, as another request would be
+    try:
+        other.set_tenant(town)
+        other.set_autocommit(False)
+        with other.cursor() as cursor:  # in progress, not yet committed
+            cursor.execute(
+                "UPDATE enrolment_member SET status = 'deceased' WHERE household_id = %s", [families[0].pk]
+            )
+        stored = participation(XINSHENG_2022, by_village=True)  # counts and stores without the change
+        assert stored.by_village == _fresh()
+        other.commit()
+    finally:
+        other.close()
+    after = participation(XINSHENG_2022, by_village=True)
+    assert after.eligible_people == stored.eligible_people - families[0].members.count()
+    assert after.by_village == _fresh()
+
+
+def test_the_api_reads_stored_figures_with_one_query_of_the_town_data(town, families, monkeypatch):
+    monkeypatch.setattr("mutualaid.policies.selectors.enrolment_terms", lambda year, on=None: XINSHENG_2022)
+    admin = make_user("town_admin", town=town)
+    query = (
+        "{ participation(schemeYear: 2022) { eligiblePeople personShare { shareBp } byVillage { code } } }"
+    )
+    first = graphql(admin, query, town=town)
+    assert "errors" not in first, first
+    with CaptureQueriesContext(connection) as captured:
+        again = graphql(admin, query, town=town)
+    assert again == first
+    town_data = [q["sql"] for q in captured if "enrolment_" in q["sql"]]
+    assert len(town_data) == 1 and "enrolment_participation_figures" in town_data[0]
