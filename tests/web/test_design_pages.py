@@ -290,3 +290,17 @@ def test_the_design_pages_are_chinese_by_default_and_english_on_request(funded, 
     assert 'lang="en"' in html and ">One-click design<" in html
     assert "Probability the money runs out before the coverage year ends" in html
     assert "coverage years simulated (seed 20221101, reproducible)" in html
+
+
+def test_the_year_picker_chooses_the_scheme_year(funded, users, as_user):
+    from mutualaid.policies import actions
+
+    connection.set_tenant(funded.town)
+    actions.create_draft(2023, None)
+    admin = as_user(users["town_admin"])
+
+    html = admin.get(DESIGN, {"year": "2023"}).content.decode()
+
+    assert '<option value="2023" selected>' in html and "2023 互助年度" in html
+    assert "政策未设置单次住院最低补助" in html  # the blank 2023 draft has no limits yet
+    assert "2022 互助年度" in admin.get(DESIGN).content.decode()  # the published year by default
