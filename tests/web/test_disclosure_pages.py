@@ -228,3 +228,16 @@ def test_an_auditor_signs_in_to_the_audit_log(scheme, auditor):
     for login in ("/login/", f"{TOWN}/login/"):
         response = Client().post(login, {"username": auditor.username, "password": "right-password-1"})
         assert response.status_code == 302 and response["Location"] == f"{TOWN}/console/audit/", login
+
+
+def test_the_pages_are_chinese_and_english_on_request(published, users, as_user):  # noqa: F811
+    admin = as_user(users["town_admin"])
+    html = admin.get(MONTH, HTTP_ACCEPT_LANGUAGE="en-US").content.decode()
+    assert ">月度公示<" in html and "已公示" in html
+    admin.post(f"{TOWN}/language/", {"language": "en", "next": MONTH})
+    html = admin.get(MONTH).content.decode()
+    assert (
+        ">Monthly disclosures<" in html
+        and ">Published<" in html
+        and 'data-key="audit-log">Audit log<' in html
+    )
