@@ -304,3 +304,14 @@ def test_the_year_picker_chooses_the_scheme_year(funded, users, as_user):
     assert '<option value="2023" selected>' in html and "2023 互助年度" in html
     assert "政策未设置单次住院最低补助" in html  # the blank 2023 draft has no limits yet
     assert "2022 互助年度" in admin.get(DESIGN).content.decode()  # the published year by default
+
+
+def test_the_page_says_a_draft_of_the_year_will_get_the_designed_table(funded, users, as_user):
+    admin = as_user(users["town_admin"])
+    assert 'id="existing-draft"' not in admin.get(DESIGN).content.decode()
+
+    admin.post(DESIGN, _form(action="save"))
+
+    html = admin.get(DESIGN).content.decode()
+    assert 'id="existing-draft"' in html and "本年度已有第 2 版草稿：生成时将替换该草稿的补助定额表" in html
+    assert 'id="existing-draft"' not in as_user(users["town_finance"]).get(DESIGN).content.decode()

@@ -32,6 +32,7 @@ from django.shortcuts import get_object_or_404, redirect
 from mutualaid.drg.catalogue import unknown_drg_codes
 from mutualaid.drg.models import CityWeightTable
 from mutualaid.policies import design_inputs as inputs
+from mutualaid.policies.choices import PolicyStatus
 from mutualaid.policies.design import DesignErrorCode, design_error
 from mutualaid.policies.models import PolicyVersion
 from mutualaid.policies.permissions import MANAGE_POLICY, READ_POLICY
@@ -325,6 +326,11 @@ def design_page(request):
         "year": year,
         "years": years,
         "may_manage": allowed(request, MANAGE_POLICY),
+        "existing_draft": PolicyVersion.objects.filter(
+            scheme_year__year=year, status=PolicyStatus.DRAFT
+        ).first()
+        if year is not None
+        else None,
         "uploaded_rates": rates_json(rates) if rates is not None else kept,
         "design": design_view(outcome) if outcome is not None else None,
         "simulation": simulation_view(result, outcome.policy.coverage_start)
