@@ -258,3 +258,38 @@ def test_the_batch_list_costs_the_same_queries_for_one_and_two_batches(claims, u
     actions.gather_batch(None, actor=users["town_admin"])
     two, count = _batches_queries(users["town_finance"], town)
     assert count == 2 and two == one
+
+
+RECOVER = (
+    'mutation($c: ID!) { recoverClaim(claimId: $c, finding: "伪造住院费用清单") { '
+    "recovery { id outstanding voucher } errors { field code } } }"
+)
+REPAY = (
+    'mutation($id: ID!, $a: String!) { recordRecoveryRepayment(id: $id, amount: $a, paidOn: "2023-04-01") { '
+    "recovery { outstanding repaid state } errors { field code } } }"
+)
+
+
+def test_recovery_through_the_api_books_the_receivable(claims, users, scheme):
+    from mutualaid.funds.chart import MEMBER_RECEIVABLE
+    from mutualaid.funds.ledger import balance_of
+
+    town = scheme.town
+    batch, _ = actions.gather_batch(APRIL, actor=users["town_admin"])
+    actions.approve_batch(batch, actor=users["town_finance"])
+    actions.export_batch(batch, fmt="csv", actor=users["town_finance"])
+    actions.mark_lines(
+        batch, [(line.pk, True, "") for line in batch.lines.all()], actor=users["town_finance"]
+    )
+    claim_id = to_global_id("Claim", f"{town.code}:{claims['head'].pk}")
+    recovered = call(users, "town_admin", town, RECOVER, {"c": claim_id})["data"]["recoverClaim"]
+    assert recovered["errors"] == [] and recovered["recovery"]["outstanding"] == "5000.00"
+    assert recovered["recovery"]["voucher"].startswith("记-2022-")
+    assert balance_of(2022, MEMBER_RECEIVABLE) == 500_000
+    rid = recovered["recovery"]["id"]
+    too_much = call(users, "town_finance", town, REPAY, {"id": rid, "a": "5000.01"})["data"]
+    assert too_much["recordRecoveryRepayment"]["errors"] == [{"field": "amount", "code": "EXCEEDS_BALANCE"}]
+    repaid = call(users, "town_finance", town, REPAY, {"id": rid, "a": "5000.00"})["data"]
+    assert repaid["recordRecoveryRepayment"]["recovery"] == {"outstanding": "0.00", "repaid": "5000.00",
+                                                             "state": "SETTLED"}  # fmt: skip
+    assert balance_of(2022, MEMBER_RECEIVABLE) == 0

@@ -222,6 +222,8 @@ class RecoveryType(DjangoObjectType):
     written_off = graphene.String(required=True)
     outstanding = graphene.String(required=True)
     claim_id = graphene.ID(required=True)
+    voucher = graphene.String(required=True, description="确认应收个人退回补助的凭证号")
+    write_off_voucher = graphene.String(required=True, description="核销凭证号（未核销为空）")
 
     class Meta:
         model = Recovery

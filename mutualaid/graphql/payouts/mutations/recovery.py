@@ -29,7 +29,7 @@ class RecoveryMutation(BaseMutation):
 
 
 class RecoverClaim(RecoveryMutation):
-    """追回骗取的补助：转为应收该成员款项，恢复其年度累计额度，并在全镇通报。"""
+    """追回骗取的补助：借 应收个人退回补助，贷 互助补助支出（冲减补助支出），恢复其年度累计额度，并在全镇通报。"""
 
     class Arguments:
         claim_id = graphene.ID(required=True)
@@ -51,7 +51,7 @@ class RecoverClaim(RecoveryMutation):
 
 
 class RecordRecoveryRepayment(RecoveryMutation):
-    """登记成员退回的款项（记入银行存款，冲减补助支出）。"""
+    """登记成员退回的款项：借 银行存款，贷 应收个人退回补助；不超过尚未追回的余额。"""
 
     class Arguments:
         id = graphene.ID(required=True)
@@ -93,7 +93,7 @@ class RequestRecoveryWriteOff(RecoveryMutation):
 
 
 class ApproveRecoveryWriteOff(RecoveryMutation):
-    """审批核销（申请人不能审批自己的申请）。"""
+    """审批核销（申请人不能审批自己的申请）：借 追回补助核销损失，贷 应收个人退回补助。"""
 
     class Arguments:
         id = graphene.ID(required=True)
