@@ -136,6 +136,12 @@ def test_a_claim_applied_approved_batched_paid_and_seen_by_the_county(stack, hai
     """
     town, county = QUTANG, "320685"
     shanghai = ZoneInfo("Asia/Shanghai")
+    now = datetime.now(shanghai)
+    to_midnight = (
+        datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), shanghai) - now
+    ).seconds
+    if to_midnight < 600:  # the window closes at midnight: start on the new day rather than cross it
+        time.sleep(to_midnight + 5)
     today = datetime.now(shanghai).date()
     year = today.year
     admin = onboard_town(stack, haian, town)
@@ -169,6 +175,13 @@ def test_a_claim_applied_approved_batched_paid_and_seen_by_the_county(stack, hai
     # Households enrol and pay.
     village = f"{town}201"
     create_village(admin, town, village)
+    decided = admin.gql(
+        """mutation($v: String!, $d: String!) { recordVillageDecision(villageCode: $v, joined: true,
+             resolutionDate: $d) { errors { field code message } } }""",
+        {"v": village, "d": yesterday},
+        town=town,
+    ).data("recordVillageDecision")
+    assert decided["errors"] == [], decided  # 村民代表会议决议参加
     job = wait_import(admin, town, start_import(admin, town, roster_csv(village, households=12, seed=7)))
     assert (job["status"], job["createdCount"]) == ("DONE", 36), job
     enrolments = enrol(admin, town, year, household_ids(admin, town, village)[:10])
@@ -344,8 +357,9 @@ def test_a_claim_applied_approved_batched_paid_and_seen_by_the_county(stack, hai
     while True:
         dashboard = haian.gql(
             """query($c: String!, $y: Int!) { countyDashboard(countyCode: $c, schemeYear: $y) { towns {
-                 townCode enrolledHouseholds enrolledPeople income subsidies paidOut balance claimsDecided
-                 claimsByState } } }""",
+                 townCode villagesJoined eligibleHouseholds enrolledHouseholds eligibleHouseholdsInJoined
+                 enrolledHouseholdsInJoined eligiblePeople enrolledPeople
+                 personSharePercent income subsidies paidOut balance claimsDecided claimsByState } } }""",
             {"c": county, "y": year},
         ).data("countyDashboard")
         line = next((t for t in dashboard["towns"] if t["townCode"] == town), None)
@@ -359,5 +373,9 @@ def test_a_claim_applied_approved_batched_paid_and_seen_by_the_county(stack, hai
         time.sleep(2)
     assert Decimal(line["income"]) == received and Decimal(line["balance"]) == received - total
     assert line["claimsDecided"] == 1
+    # Participation: the one village joined, 10 of its 12 households and 30 of 36 people paid.
+    assert (line["villagesJoined"], line["eligibleHouseholds"], line["eligiblePeople"]) == (1, 12, 36), line
+    assert (line["eligibleHouseholdsInJoined"], line["enrolledHouseholdsInJoined"]) == (12, 10), line
+    assert abs(line["personSharePercent"] - 100 * 30 / 36) < 0.1, line
     by_state = {k.lower(): v for k, v in json.loads(line["claimsByState"]).items()}
     assert by_state.get("paid") == 1, by_state
