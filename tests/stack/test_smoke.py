@@ -273,7 +273,7 @@ def test_a_claim_applied_approved_batched_paid_and_seen_by_the_county(stack, hai
         approved
     )
 
-    # This month's batch pays what was approved up to last month: not this subsidy. Next month's does.
+    # A month's batch pays what was approved up to the end of the month before: this subsidy is in next month's.
     first_of_next = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
     target = datetime.combine(first_of_next, datetime.min.time(), shanghai) + timedelta(minutes=5)
     move_clock(stack, int(target.timestamp() - time.time()))
@@ -295,7 +295,8 @@ def test_a_claim_applied_approved_batched_paid_and_seen_by_the_county(stack, hai
     total = Decimal(batch["total"])
     assert total == sum(Decimal(line["amount"]) for line in batch["lines"]) >= subsidy
 
-    # Town finance (not the preparer) approves, exports the bank file (which pays the batch) and downloads it.
+    # Town finance, not the admin who prepared it, approves, exports the bank file (which pays the batch) and
+    # downloads it again over HTTP.
     same = admin.gql(
         "mutation($id: ID!) { approvePayoutBatch(id: $id) { errors { code } } }",
         {"id": batch["id"]},
