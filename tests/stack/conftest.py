@@ -15,7 +15,9 @@ def stack():
     try:
         running = start_stack(clock=True)  # the smoke suite moves it to next month's payout batch
     except StackUnavailable as exc:
-        pytest.skip(f"the local stack needs Debian's postgresql, pgbouncer and redis-server: {exc}")
+        pytest.skip(
+            f"the local stack needs Debian's postgresql, pgbouncer, redis-server and libfaketime: {exc}"
+        )
     yield running
     running.stop()
 
