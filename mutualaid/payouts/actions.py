@@ -810,6 +810,39 @@ def approve_write_off(recovery: Recovery, *, actor) -> Recovery:
     return recovery
 
 
+@transaction.atomic
+def book_unbooked_recoveries(*, actor) -> int:
+    """Recoveries marked before the receivable was in the ledger (no ``entry_id``): book what they still owe as
+    the receivable (Dr member_receivable / Cr expense:subsidies; what they were repaid already went Dr bank /
+    Cr expense:subsidies then), so their outstanding amount equals the receivable from now on. Idempotent;
+    returns how many were booked."""
+    booked = 0
+    for recovery in Recovery.objects.select_for_update().filter(entry_id__isnull=True).order_by("pk"):
+        if recovery.outstanding_fen <= 0 or recovery.state not in (
+            RecoveryState.OPEN,
+            RecoveryState.WRITE_OFF_REQUESTED,
+        ):
+            continue
+        entry = _ledger_step(
+            postings.book_recovery,
+            recovery,
+            amount_fen=recovery.outstanding_fen,
+            on=claim_selectors.today(),
+            memo=f"补记应收个人退回补助（申请 {recovery.claim_id}，追回时尚未记应收）",
+            actor=actor,
+        )
+        recovery.entry_id, recovery.voucher = entry.pk, entry.voucher
+        recovery.save(update_fields=["entry_id", "voucher"])
+        record_event(
+            actor,
+            "payouts.recovery_receivable_booked",
+            recovery,
+            {"outstanding_fen": recovery.outstanding_fen, "voucher": entry.voucher},
+        )
+        booked += 1
+    return booked
+
+
 def recovery_consistency(recovery: Recovery) -> dict[str, int]:
     """The recovery's outstanding amount and the ledger's receivable for it (equal, always), and the ledger's
     repayments and write-off for it (equal to the row's)."""

@@ -136,6 +136,8 @@ def _november_service_fee(town, policy: PolicyVersion, actor) -> None:
 def demo_town_payouts(town) -> None:
     """Town demo step (inside the town's schema)."""
     if PayoutBatch.objects.exists():
+        # a demo made before recoveries were ledger receivables: book what its recovery still owes
+        actions.book_unbooked_recoveries(actor=None)
         return
     policy = (
         PolicyVersion.objects.select_related("scheme_year")

@@ -187,3 +187,21 @@ def test_the_month_s_disclosure_reconciles_with_recovery_repayment_and_write_off
     assert built.content["recovered_fen"] == 500_000
     assert built.content["written_off_fen"] == 300_000
     assert built.content["bank"]["in_by_kind"]["追回款到账"] == 200_000
+
+
+def test_a_recovery_marked_before_the_receivable_existed_is_booked_once(claims, users):
+    head = _paid(claims, users)
+    legacy = Recovery.objects.create(  # as the old action left it: no ledger entry, repaid 100 元 to the expense
+        claim_id=head.pk, member_id=head.member_id, scheme_year=2022, amount_fen=500_000, repaid_fen=10_000,
+        finding="旧数据",
+    )  # fmt: skip
+    assert actions.book_unbooked_recoveries(actor=None) == 1
+    assert actions.book_unbooked_recoveries(actor=None) == 0
+    legacy.refresh_from_db()
+    assert legacy.voucher and ledger.reference_balance(MEMBER_RECEIVABLE, legacy.reference) == 490_000
+    actions.record_repayment(
+        legacy, amount_fen=490_000, paid_on=date(2023, 4, 1), actor=users["town_finance"]
+    )
+    legacy.refresh_from_db()
+    assert legacy.state == RecoveryState.SETTLED
+    assert ledger.reference_balance(MEMBER_RECEIVABLE, legacy.reference) == 0
