@@ -246,7 +246,7 @@ def balance_of(scheme_year: int, key: str) -> int:
 class YearSummary:
     scheme_year: int
     bank_fen: int
-    receivables_fen: int
+    receivables_fen: int  # every asset but the bank: pledged grants and members' recovered subsidies
     payables_fen: int
     income_fen: int
     expenses_fen: int

@@ -39,7 +39,7 @@ class Command(BaseCommand):
         out(f"{town.name} {year} 互助年度（{status}）")
         for label, fen in (
             ("银行存款", s.bank_fen),
-            ("应收补助款", s.receivables_fen),
+            ("应收款", s.receivables_fen),
             ("应付款", s.payables_fen),
             ("上年结转", s.carried_forward_fen),
             ("本年收入", s.income_fen),
