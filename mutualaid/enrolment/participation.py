@@ -31,7 +31,10 @@ date and excluded categories, so counters would have to be kept per set of terms
 COPY would need its exact delta; a recount on the first read after a change costs the same ~60 ms once.
 
 A read is one query when the figures are valid; a recount is that query, the three aggregate queries and the
-store (a transaction that wrote skips the store).
+store (a transaction that wrote skips the store). The change table keeps one 8-byte id per writing transaction and
+is not pruned: the check reads it by index from the stored snapshot's xmin only. (Pruning would need a recorded
+horizon that stores of older snapshots are refused against, or a late store could outlive the rows that
+invalidate it.)
 """
 
 from __future__ import annotations
