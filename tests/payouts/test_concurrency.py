@@ -130,3 +130,36 @@ def test_two_imports_of_one_return_file_record_it_once(race_schema):
     assert sorted(results, key=str) == [BatchState.SETTLED, "wrong_state"]
     assert BatchPosting.objects.filter(kind=PostingKind.RETURN).count() == 1
     assert Claim.objects.filter(state=ClaimState.APPROVED).count() == 5
+
+
+def test_recovery_at_once_books_one_receivable_and_repayments_never_exceed_it(race_schema):
+    from mutualaid.funds.chart import MEMBER_RECEIVABLE
+    from mutualaid.funds.ledger import reference_balance
+    from mutualaid.payouts.models import Recovery
+
+    admin, finance = make_user(), make_user()
+    member = _member()
+    with selectors.clock_at(NOW):
+        fund_bank(50_000_000)
+        claim = approved_claim(member, 500_000)
+        batch, _ = actions.gather_batch(APRIL, actor=admin)
+        actions.approve_batch(batch, actor=finance)
+        actions.export_batch(batch, fmt="csv", actor=finance)
+        actions.mark_lines(batch, [(line.pk, True, "") for line in batch.lines.all()], actor=finance)
+    claim = Claim.objects.get(pk=claim.pk)
+
+    recovered = at_once(2, lambda i: actions.recover_claim(claim, finding="伪造票据", actor=admin).pk)
+    assert sorted(recovered, key=str)[1] == "already_recovered"
+    recovery = Recovery.objects.get()
+    assert balance_of(2022, MEMBER_RECEIVABLE) == 500_000
+
+    repaid = at_once(
+        3,
+        lambda i: (
+            actions.record_repayment(recovery, amount_fen=200_000, paid_on=APRIL, actor=finance).repaid_fen
+        ),
+    )
+    assert sorted(repaid, key=str) == [200_000, 400_000, "exceeds_balance"]
+    recovery.refresh_from_db()
+    assert recovery.outstanding_fen == reference_balance(MEMBER_RECEIVABLE, recovery.reference) == 100_000
+    assert balance_of(2022, MEMBER_RECEIVABLE) == 100_000

@@ -263,7 +263,8 @@ POSTINGS: list[Posting] = [
             REFERENCE,
             MEMO,
         ],
-        "确认应付第三方专业服务机构服务费（从互助资金支付）：借 服务费支出，贷 应付服务费。",
+        "确认应付第三方专业服务机构服务费（政策规定从互助资金支付时）：借 服务费支出，贷 应付服务费；"
+        "政策规定由镇财政预算支付的服务费不记入互助资金（FEE_NOT_FROM_FUND）。",
         memo="expense:service_fees",
         fixed={"expense": "service_fees"},
     ),
