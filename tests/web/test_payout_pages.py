@@ -230,6 +230,7 @@ def test_the_admin_recovers_a_paid_claim_and_finance_records_repayments(claims, 
     assert response.status_code == 302 and response["Location"].endswith("/console/payouts/recoveries/")
     recovery = Recovery.objects.get()
     assert Claim.objects.get(pk=claims["head"].pk).state == ClaimState.RECOVERED
+    assert 'class="recover-link"' not in page(admin.get(batch_url(batch)))  # shown as 已追回 instead
     html = page(finance.get(f"{PAYOUTS}recoveries/"))
     assert "5,000.00" in html and "骗取" in html  # outstanding, and the town-wide notice
     # more than is owed: refused in Chinese; then a part repaid
@@ -266,3 +267,25 @@ def test_the_payout_pages_are_chinese_by_default_and_english_on_request(claims, 
     admin.post(f"{TOWN}/language/", {"language": "en", "next": PAYOUTS})
     html = page(admin.get(PAYOUTS))
     assert ">Payouts<" in html and ">Recoveries<" in html and "Prepare this month" in html
+
+
+def test_a_batch_page_costs_the_same_queries_for_one_line_and_for_all(claims, users, as_user):  # noqa: F811
+    from django.db import connection as db
+    from django.test.utils import CaptureQueriesContext
+
+    batch, _ = actions.gather_batch(APRIL, actor=users["town_admin"])
+    finance = as_user(users["town_finance"])
+    finance.get(batch_url(batch))  # warm the session and the grants
+    counts = []
+    for query in ({"village": "500152116202"}, {}):  # 龙滩村's one line, then all three
+        with CaptureQueriesContext(db) as captured:
+            assert finance.get(batch_url(batch), query).status_code == 200
+        counts.append(len(captured))
+    assert counts[0] == counts[1], counts
+
+
+def test_another_towns_batch_id_is_not_found(claims, users, as_user):  # noqa: F811
+    batch, _ = actions.gather_batch(APRIL, actor=users["town_admin"])
+    other = as_user(users["other_town_admin"])
+    assert other.get(f"/t/320685107/console/payouts/{batch.pk}/").status_code == 404
+    assert other.post(f"/t/320685107/console/payouts/{batch.pk}/", {"action": "remove"}).status_code == 404

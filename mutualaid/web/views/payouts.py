@@ -241,7 +241,12 @@ def batch_detail(request, pk: int):
     if state in LineState.values:
         lines = lines.filter(state=state)
     page = Paginator(lines, 200).get_page(request.GET.get("page"))
-    rows = [_line_row(line) for line in page]
+    recovered = set(
+        Recovery.objects.filter(claim_id__in=[line.claim_id for line in page if line.claim_id]).values_list(
+            "claim_id", flat=True
+        )
+    )
+    rows = [_line_row(line, recovered) for line in page]
     villages, count, total = exports.summary(batch)
     step = STEPS.index(batch.state)  # type: ignore[arg-type]
     can = {name: allowed(request, rule) for name, rule in BATCH_ACTIONS.items()}
@@ -302,12 +307,13 @@ def _step_when(batch: PayoutBatch, state: str):
     return batch.settled_at, ""
 
 
-def _line_row(line: PayoutLine) -> dict:
+def _line_row(line: PayoutLine, recovered: set[int]) -> dict:
     subsidy = line.kind == LineKind.SUBSIDY
     return {
         "line": line,
         "name": mask_name(line.payee_name) if subsidy else line.payee_name,
         "subsidy": subsidy,
+        "recovered": line.claim_id in recovered,
     }
 
 
