@@ -91,6 +91,7 @@ def test_the_admin_prepares_the_months_batch_and_takes_a_line_out(claims, users,
     assert batch.line_count == 3 and "王*山" in html and "王大山" not in html
     assert "6228 **** **** 0018" in html and "6228480402564890018" not in html
     assert 'id="village-totals"' in html and "石盘村" in html and "龙滩村" in html
+    assert html.count('<option value="500152116201"') == 1  # the village filter names each village once
     assert "detail.pdf" in html and "summary.xlsx" in html and "bank.csv" not in html
     assert "已编制（待财务审批）" in html and 'id="approve"' not in html  # the admin does not approve
     # a line taken out without a reason: said in Chinese, nothing changed

@@ -179,6 +179,14 @@ def setup_request_write_off(claims, users):  # noqa: F811
     }
 
 
+def setup_approve_write_off(claims, users):  # noqa: F811
+    _paid(claims, users)
+    claim = Claim.objects.get(pk=claims["head"].pk)
+    recovery = actions.recover_claim(claim, finding="伪造", actor=users["town_admin"])
+    actions.request_write_off(recovery, reason="已故无遗产", actor=users["town_admin"])
+    return "console/payouts/recoveries/", {"action": "approve_write_off", "recovery": recovery.pk}
+
+
 def setup_reconcile(claims, users):  # noqa: F811
     content = "交易日期,交易金额,摘要\n2022-12-01,1000000.00,测试拨款\n".encode()
     return "console/payouts/reconciliation/", {"month": "2022-12", "file": ("对账单.csv", content)}
@@ -195,6 +203,7 @@ OPERATIONS = {
     "recover": (setup_recover, {"town_admin"}),
     "repay": (setup_repay, {"town_finance"}),
     "request_write_off": (setup_request_write_off, {"town_admin"}),
+    "approve_write_off": (setup_approve_write_off, {"town_finance"}),
     "reconcile": (setup_reconcile, {"town_finance"}),
 }
 

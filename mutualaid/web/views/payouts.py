@@ -258,7 +258,10 @@ def batch_detail(request, pk: int):
         "state": state,
         "line_states": LineState.choices,
         "village_choices": list(
-            batch.lines.exclude(village_code="").values_list("village_code", "village_name").distinct()
+            batch.lines.exclude(village_code="")
+            .order_by("village_code")
+            .values_list("village_code", "village_name")
+            .distinct()
         ),
         "villages": villages,
         "count": count,
