@@ -115,6 +115,7 @@ def build_demo(password: str = "demo-pass-2022") -> list[DemoLogin]:
         login("yazhou_finance", "雅周镇财政", Role.TOWN_FINANCE, "雅周镇", town=yazhou)
         login("xinsheng_admin", "新胜镇农业服务中心", Role.TOWN_ADMIN, "新胜镇", town=xinsheng)
         login("xinsheng_finance", "新胜镇财政", Role.TOWN_FINANCE, "新胜镇", town=xinsheng)
+        login("xinsheng_auditor", "潼南区财政审计（只读）", Role.AUDITOR, "新胜镇", town=xinsheng)
         login(
             "dagong_village",
             "大公镇村协管员",
