@@ -6,12 +6,14 @@ next to their fields."""
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 from django.db import connection
 
 from mutualaid.disclosure import actions
 from mutualaid.disclosure.models import Disclosure, DisclosureState, ObjectionState
+from mutualaid.payouts import actions as payouts
 from mutualaid.platform.accounts.roles import Role
 from mutualaid.platform.audit.actions import record_event
 from mutualaid.platform.audit.models import AuditEvent
@@ -241,3 +243,12 @@ def test_the_pages_are_chinese_and_english_on_request(published, users, as_user)
         and ">Published<" in html
         and 'data-key="audit-log">Audit log<' in html
     )
+
+
+def test_an_auditors_read_of_a_payout_batch_is_audited(march, users, auditor, as_user):  # noqa: F811
+    batch, _ = payouts.gather_batch(date(2023, 4, 1), actor=users["town_admin"])
+    assert as_user(auditor).get(f"{TOWN}/console/payouts/{batch.pk}/").status_code == 200
+    read = AuditEvent.objects.get(action="payouts.auditor_read", actor_id=auditor.pk)
+    assert (read.object_type, read.object_id) == ("PayoutBatch", str(batch.pk))
+    as_user(users["town_finance"]).get(f"{TOWN}/console/payouts/{batch.pk}/")
+    assert AuditEvent.objects.filter(action="payouts.auditor_read").count() == 1

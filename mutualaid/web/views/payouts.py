@@ -39,6 +39,7 @@ from mutualaid.payouts.models import (
 from mutualaid.platform.crypto import mask_name
 from mutualaid.web import nav
 from mutualaid.web.access import allowed, perform, render, require, town_code, town_page
+from mutualaid.web.views.audit import record_auditor_read
 from mutualaid.web.views.common import current_year, fen_of
 
 nav.register(nav.NavItem("payouts", "补助发放", "web-payouts", order=70, rule=perms.READ_BATCHES))
@@ -287,6 +288,7 @@ def batch_detail(request, pk: int):
         "mark_form": mark_form,
         "failed_line": int(str(failed_line)) if str(failed_line or "").isdigit() else None,
     }
+    record_auditor_read(request, "payouts.auditor_read", batch, {"page": "batch"})
     return render(request, "web/town/payout_batch.html", context)
 
 
