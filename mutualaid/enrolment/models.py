@@ -63,7 +63,8 @@ class Village(models.Model):
 class Household(models.Model):
     # Byte order ("C") and no LIKE index: 户号 are matched whole (roster imports look up thousands at a time).
     number = models.CharField("户号", max_length=32, db_collation="C")
-    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="households")
+    # Indexed with the number below (a village's households in number order: the paged lists), not alone.
+    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="households", db_index=False)
     # Not indexed: no query looks a household up by its head, and members are never deleted.
     head = models.ForeignKey(
         "Member",
@@ -82,6 +83,8 @@ class Household(models.Model):
         ordering = ["number"]
         verbose_name = "户"
         constraints = [models.UniqueConstraint(fields=["number"], name="enrolment_household_number_unique")]
+        # A village's page of households reads 100 index entries, not the town's numbers up to that village's.
+        indexes = [models.Index(fields=["village", "number"], name="enrolment_household_village_no")]
 
     def __str__(self) -> str:
         return self.number

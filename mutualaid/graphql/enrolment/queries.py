@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import graphene
 from django.core.exceptions import ValidationError
-from django.db.models import F
+from django.db.models import F, Subquery
 from graphene_django import DjangoConnectionField
 from graphql import GraphQLError
 
@@ -75,8 +75,9 @@ class EnrolmentQueries(graphene.ObjectType):
     @permission_required(perms.READ_HOUSEHOLDS)
     def resolve_households(root, info, village_code=None, number=None, **kwargs):
         queryset = Household.objects.filter(villages_filter(info, perms.READ_HOUSEHOLDS, "village__code"))
-        if village_code:
-            queryset = queryset.filter(village__code=village_code)
+        if village_code:  # by the village's id: the page is then read in (village, number) index order
+            village_id = Village.objects.filter(code=village_code).values("pk")[:1]
+            queryset = queryset.filter(village_id=Subquery(village_id))
         if number:
             queryset = queryset.filter(number=number)
         return queryset.order_by("number")
