@@ -36,15 +36,8 @@ def prepare_town(claims: int):
     """A town schema cloned from the template with ``claims`` approved claims (one member each), their payables
     and the money in the bank, booked as the claims domain books them (one entry for all, for speed)."""
     from django.db import connection
-    from django.utils import timezone
     from django_tenants.clone import CloneSchema
 
-    from mutualaid.claims.models import Claim, ClaimState
-    from mutualaid.enrolment.models import EnrolledMember, Enrolment, Household, Member, Village
-    from mutualaid.funds import ledger
-    from mutualaid.funds.chart import BANK, EXPENSE_SUBSIDIES, PAYABLE_SUBSIDIES, income
-    from mutualaid.funds.models import EntryKind
-    from mutualaid.platform import crypto
     from mutualaid.platform.regions.models import County
     from mutualaid.tenants.migration import template_schema
     from mutualaid.tenants.models import Town, TownStatus
@@ -58,8 +51,33 @@ def prepare_town(claims: int):
         county=County.objects.get(code="500152"), status=TownStatus.ACTIVE,
     )  # fmt: skip
     connection.set_tenant(town)
+    seed_approved_claims(
+        claims, town_code=TOWN, scheme_year=2022, decided=datetime(2023, 3, 20, 10, tzinfo=SHANGHAI),
+        grant_on=date(2023, 1, 5),
+    )  # fmt: skip
+    return town
+
+
+def seed_approved_claims(
+    claims: int, *, town_code: str, scheme_year: int, decided: datetime, grant_on: date
+) -> int:
+    """In the current town schema: ``claims`` approved, unpaid claims (one member each, in VILLAGES villages),
+    decided at ``decided``, with their payables and twice their total granted into the bank, booked as the
+    claims domain books them (one entry for all, for speed). Also seeds the stack's payout fault
+    (deploy/stack_seed_claims.py). Returns the claims' total in fen."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from mutualaid.claims.models import Claim, ClaimState
+    from mutualaid.enrolment.models import EnrolledMember, Enrolment, Household, Member, Village
+    from mutualaid.funds import ledger
+    from mutualaid.funds.chart import BANK, EXPENSE_SUBSIDIES, PAYABLE_SUBSIDIES, income
+    from mutualaid.funds.models import EntryKind
+    from mutualaid.platform import crypto
+
     villages = Village.objects.bulk_create(
-        Village(code=f"{TOWN}{201 + v:03d}", name=f"基准{v + 1}村", joined=True) for v in range(VILLAGES)
+        Village(code=f"{town_code}{201 + v:03d}", name=f"基准{v + 1}村", joined=True) for v in range(VILLAGES)
     )
     households = Household.objects.bulk_create(
         Household(number=f"B{n:06d}", village=villages[n % VILLAGES]) for n in range(claims)
@@ -74,22 +92,22 @@ def prepare_town(claims: int):
     )  # fmt: skip
     now = timezone.now()
     enrolments = Enrolment.objects.bulk_create(
-        Enrolment(household=h, scheme_year=2022, member_count=1, due_fen=4500, enrolled_at=now)
+        Enrolment(household=h, scheme_year=scheme_year, member_count=1, due_fen=4500, enrolled_at=now)
         for h in households
     )
     EnrolledMember.objects.bulk_create(
-        EnrolledMember(enrolment=e, member=m, scheme_year=2022, due_fen=4500)
+        EnrolledMember(enrolment=e, member=m, scheme_year=scheme_year, due_fen=4500)
         for e, m in zip(enrolments, members, strict=True)
     )
     cards = [f"62284804{n:011d}" for n in range(claims)]
     encrypted = crypto.encrypt_many(cards)
-    decided = datetime(2023, 3, 20, 10, tzinfo=SHANGHAI)
+    admitted = decided.astimezone(SHANGHAI).date() - timedelta(days=19)
     rows = [
         Claim(
-            member=m, village_code=villages[n % VILLAGES].code, household_id=m.household_id, scheme_year=2022,
+            member=m, village_code=villages[n % VILLAGES].code, household_id=m.household_id, scheme_year=scheme_year,
             state=ClaimState.APPROVED, hospital_name="潼南区人民医院", hospital_level="secondary",
-            hospital_designated=True, hospital_mainland=True, admission_date=date(2023, 3, 1),
-            discharge_date=date(2023, 3, 6), inpatient=True, cause="illness", insurance_type="resident",
+            hospital_designated=True, hospital_mainland=True, admission_date=admitted,
+            discharge_date=admitted + timedelta(days=5), inpatient=True, cause="illness", insurance_type="resident",
             total_cost_fen=5_000_000, insurance_paid_fen=3_000_000, out_of_pocket_fen=2_000_000,
             diagnosis_codes=["C34.900"], drg_code="ES23", bank_name="农村商业银行",
             bank_card_encrypted=encrypted[n], bank_card_masked=f"6228 **** **** {cards[n][-4:]}",
@@ -102,17 +120,17 @@ def prepare_town(claims: int):
     from django.db import transaction
 
     with transaction.atomic():
-        year = ledger.lock_year(2022)
+        year = ledger.lock_year(scheme_year)
         ledger.post(
             year, EntryKind.GRANT, [ledger.debit(BANK, total * 2), ledger.credit(income("town_finance"), total * 2)],
-            entry_date=date(2023, 1, 5), actor=None, memo="基准：拨款",
+            entry_date=grant_on, actor=None, memo="基准：拨款",
         )  # fmt: skip
         ledger.post(
             year, EntryKind.EXPENSE_ACCRUAL,
             [ledger.debit(EXPENSE_SUBSIDIES, total), ledger.credit(PAYABLE_SUBSIDIES, total)],
-            entry_date=date(2023, 3, 20), actor=None, memo="基准：核准补助",
+            entry_date=decided.astimezone(SHANGHAI).date(), actor=None, memo="基准：核准补助",
         )  # fmt: skip
-    return town
+    return total
 
 
 def users():

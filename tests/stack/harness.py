@@ -538,3 +538,225 @@ def kill_mid_import(stack: Stack, admin: Client, code: str, job_id: str) -> dict
         time.sleep(0.05)
     os.kill(victim["worker_pid"], signal.SIGKILL)
     return {**victim, "rows_done_when_killed": job["rowsDone"], "status_when_killed": job["status"]}
+
+
+# --- payout batches under faults ----------------------------------------------------------------------------------
+# What the fault runs read from PostgreSQL directly (the figures no API shows: events and audit records per claim)
+# and the one lock they hold to stop a batch's worker at a known point. Everything a user does still goes over HTTP.
+def run_in_stack(stack: Stack, *argv: str, timeout: float = 600) -> str:
+    """Run a one-off command with the stack's environment, as deploy/local-stack runs its bootstrap; its stdout."""
+    python = REPO / ".venv" / "bin" / "python"
+    env = {**stack.info["env"], "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+    result = subprocess.run(
+        [str(python if python.exists() else sys.executable), *argv],
+        env=env, cwd=REPO, capture_output=True, text=True, timeout=timeout,
+    )  # fmt: skip
+    if result.returncode != 0:
+        raise RuntimeError(f"{argv[0]} failed:\n{result.stderr[-3000:]}")
+    return result.stdout
+
+
+def seed_approved_claims(stack: Stack, code: str, claims: int, decided: date) -> dict:
+    """``claims`` approved, unpaid claims decided on ``decided`` in town ``code`` (deploy/stack_seed_claims.py)."""
+    out = run_in_stack(
+        stack, str(REPO / "deploy" / "stack_seed_claims.py"), code, "--claims", str(claims), "--decided", str(decided)
+    )  # fmt: skip
+    return json.loads(out.splitlines()[-1])
+
+
+def stack_db(stack: Stack):
+    """A connection to the stack's PostgreSQL itself (not through PgBouncer), autocommit."""
+    import psycopg2
+
+    connection = psycopg2.connect(stack.info["direct_database_url"])
+    connection.autocommit = True
+    return connection
+
+
+def sql(connection, query: str, params=()) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        return cursor.fetchall() if cursor.description else []
+
+
+def town_schema(connection, code: str) -> str:
+    return sql(connection, "SELECT schema_name FROM tenants_town WHERE code = %s", [code])[0][0]
+
+
+def shanghai_today(stack: Stack) -> date:
+    """Today in Asia/Shanghai by the stack's clock (it may have been moved: ``move_clock``)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    return datetime.fromtimestamp(server_time(stack), ZoneInfo("Asia/Shanghai")).date()
+
+
+def send_task(stack: Stack, name: str, **kwargs) -> str:
+    """Put a task on the stack's broker as beat does (public schema, no result); its id."""
+    from celery import Celery
+
+    app = Celery("stack-probe", broker=stack.info["broker_url"])
+    try:
+        return app.send_task(name, kwargs=kwargs).id
+    finally:
+        app.close()
+
+
+def payout_figures(connection, schema: str, month: date) -> dict:
+    """A town's batch of ``month`` as its rows say: the batch rows, its lines against its totals, the claims by
+    state, the 'batched' events and audit records (one per claim, none twice), the batch's audit record."""
+    s = f'"{schema}"'
+    batches = sql(connection, f"SELECT id, line_count, total_fen, state FROM {s}.payouts_payoutbatch WHERE month = %s", [month])  # fmt: skip
+    lines = sql(
+        connection,
+        f"SELECT count(*), coalesce(sum(amount_fen), 0), count(DISTINCT claim_id) FROM {s}.payouts_payoutline l "
+        f"JOIN {s}.payouts_payoutbatch b ON b.id = l.batch_id WHERE b.month = %s",
+        [month],
+    )[0]
+    events = sql(
+        connection,
+        f"SELECT count(*), count(DISTINCT claim_id) FROM {s}.claims_claimevent WHERE action = 'batched'",
+    )[0]
+    audits = dict(
+        sql(
+            connection,
+            f"SELECT action, count(*) FROM {s}.audit_auditevent "
+            "WHERE action IN ('payouts.batch_prepared', 'claims.batched') GROUP BY action",
+        )
+    )
+    return {
+        "batches": len(batches),
+        "state": batches[0][3] if batches else None,
+        "line_count": batches[0][1] if batches else 0,
+        "total_fen": batches[0][2] if batches else 0,
+        "lines": lines[0],
+        "lines_fen": int(lines[1]),
+        "claims_on_lines": lines[2],
+        "claims_by_state": dict(
+            sql(connection, f"SELECT state, count(*) FROM {s}.claims_claim GROUP BY state")
+        ),
+        "batched_events": events[0],
+        "claims_batched": events[1],
+        "audit_batch_prepared": audits.get("payouts.batch_prepared", 0),
+        "audit_claims_batched": audits.get("claims.batched", 0),
+    }
+
+
+def _pid_gone(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except FileNotFoundError:
+        return True
+    return state in ("Z", "X")
+
+
+def kill_mid_batch(
+    stack: Stack, code: str, month: date, whole_worker: bool = False, timeout: float = 120
+) -> dict:
+    """Enqueue ``payouts.prepare_monthly_batches`` for ``month`` and SIGKILL the worker inside the batch of town
+    ``code``, with the batch row, its lines, the claims' move and their events written but not committed.
+
+    The worker is stopped at a known point by a SHARE lock on the town's audit table, held by this process, like
+    a long report holding the table: the batch's transaction waits for it on its first audit insert, which comes
+    after every other write. The pool process running the task (``whole_worker``: the worker's main process and
+    pool, so nothing is left to requeue the message) is killed there, then the lock is released. Returns what
+    was killed, the task id and the tables the killed transaction had written."""
+    db = stack_db(stack)
+    schema = town_schema(db, code)
+    holder = stack_db(stack)
+    holder.autocommit = False
+    try:
+        sql(holder, f'LOCK TABLE "{schema}".audit_auditevent IN SHARE MODE')
+        task_id = send_task(stack, "payouts.prepare_monthly_batches", month=str(month))
+        deadline = time.monotonic() + timeout
+        while True:
+            waiting = sql(
+                db,
+                """SELECT a.pid, now() - a.xact_start FROM pg_stat_activity a JOIN pg_locks l ON l.pid = a.pid
+                   WHERE NOT l.granted AND l.relation = %s::regclass AND a.query ILIKE 'INSERT INTO %%audit_auditevent%%'""",
+                [f'"{schema}".audit_auditevent'],
+            )  # fmt: skip
+            if waiting:
+                break
+            assert time.monotonic() < deadline, "the batch's transaction never reached the audit insert"
+            time.sleep(0.1)
+        backend, in_transaction = waiting[0]
+        written = sorted(
+            name
+            for (name,) in sql(
+                db,
+                """SELECT c.relname FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+                   JOIN pg_namespace n ON n.oid = c.relnamespace
+                   WHERE l.pid = %s AND l.granted AND l.mode = 'RowExclusiveLock' AND c.relkind = 'r'
+                     AND n.nspname = %s""",
+                [backend, schema],
+            )
+        )
+        advisory = sql(
+            db, "SELECT count(*) FROM pg_locks WHERE pid = %s AND locktype = 'advisory'", [backend]
+        )
+        victim = active_task(stack, "payouts.prepare_monthly_batches")
+        assert victim["id"] == task_id, (victim, task_id)
+        if whole_worker:
+            worker = victim["hostname"].split("@")[0]
+            main_pid = stack.service_pid(worker)
+            os.killpg(main_pid, signal.SIGKILL)
+            gone = [main_pid, victim["worker_pid"]]
+            killed = f"{worker} (main process {main_pid} and its pool)"
+        else:
+            os.kill(victim["worker_pid"], signal.SIGKILL)
+            gone = [victim["worker_pid"]]
+            killed = f"pool process {victim['worker_pid']} of {victim['hostname']}"
+        deadline = time.monotonic() + 30
+        while not all(_pid_gone(pid) for pid in gone):
+            assert time.monotonic() < deadline, "the killed processes are still there"
+            time.sleep(0.05)
+    finally:
+        holder.rollback()  # the lock goes; the dead worker's transaction can only roll back now
+        holder.close()
+        db.close()
+    return {
+        "id": task_id,
+        "killed": killed,
+        "hostname": victim["hostname"],
+        "written_when_killed": written,
+        "advisory_lock_held": advisory[0][0] > 0,
+        "transaction_age_s": round(in_transaction.total_seconds(), 2),
+    }
+
+
+def wait_task_done(stack: Stack, task_id: str, timeout: float = 300) -> dict:
+    """Wait until a worker's log says the task succeeded; the log's counts."""
+    deadline = time.monotonic() + timeout
+    while True:
+        log = task_log(stack, task_id)
+        if log["succeeded"]:
+            return log
+        assert time.monotonic() < deadline, log
+        time.sleep(0.2)
+
+
+def payout_batches(client: Client, code: str, month: date) -> list[dict]:
+    """The town's batches of ``month`` over the API: month, state, line count and total (yuan)."""
+    batches = client.gql(
+        "query($y: Int!) { payoutBatches(year: $y) { month state lineCount total } }",
+        {"y": month.year},
+        town=code,
+    ).data("payoutBatches")
+    return [b for b in batches if b["month"] == str(month)]
+
+
+def ledger(client: Client, code: str, year: int) -> dict:
+    """The town's trial balance of ``year`` over the API: balanced, the totals and each account's balance."""
+    balance = client.gql(
+        """query($y: Int!) { fundTrialBalance(schemeYear: $y) { balanced totalDebit totalCredit
+             rows { account { key } balance } } }""",
+        {"y": year},
+        town=code,
+    ).data("fundTrialBalance")
+    return {
+        "balanced": balance["balanced"],
+        "total_debit": balance["totalDebit"],
+        "total_credit": balance["totalCredit"],
+        "balances": {row["account"]["key"]: row["balance"] for row in balance["rows"]},
+    }
