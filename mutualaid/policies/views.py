@@ -120,6 +120,9 @@ def rules_context(policy: PolicyVersion) -> dict:
         service_fee = f"按参加人数每人 {_yuan(policy.service_fee_per_person_fen)} 支付给第三方专业服务机构"
     else:
         service_fee = "不从互助资金中支付服务费"
+    paid_to = "支付给第三方专业服务机构"
+    if not policy.service_fee_from_fund and service_fee.endswith(paid_to):
+        service_fee = service_fee.removesuffix(paid_to) + f"计算，由镇财政预算{paid_to}（不从互助资金中支付）"
     entries = list(policy.subsidy_entries.order_by("drg_code"))
     return {
         "policy": policy,
@@ -163,7 +166,11 @@ def rules_context(policy: PolicyVersion) -> dict:
             "审核时限", f"{policy.review_working_days or '—'} 个工作日", is_default("review_working_days")
         ),
         "service_fee": Line(
-            "服务费", service_fee, is_default("service_fee_kind") or is_default("service_fee_bp")
+            "服务费",
+            service_fee,
+            is_default("service_fee_kind")
+            or is_default("service_fee_bp")
+            or is_default("service_fee_from_fund"),
         ),
         "targets": targets,
         "surplus": Line(

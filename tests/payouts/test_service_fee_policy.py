@@ -85,3 +85,15 @@ def test_the_batch_leaves_the_fee_out_where_the_town_budget_pays_it(claims, user
     assert ledger.balance_of(2022, PAYABLE_SERVICE_FEES) == 80_000  # untouched by the batch
     assert ledger.balance_of(2022, EXPENSE_SERVICE_FEES) == 80_000
     assert actions.batch_consistency(batch)["paid_out_fen"] == 1_000_000
+
+
+def test_the_public_rules_say_who_pays_the_fee(claims, users):
+    from mutualaid.policies.views import rules_context
+
+    assert (
+        rules_context(policy_in_force(2022))["service_fee"].value
+        == "按互助资金的 10% 支付给第三方专业服务机构"
+    )
+    _town_budget_pays_the_fee(users["town_admin"])
+    line = rules_context(policy_in_force(2022, date(2023, 3, 31)))["service_fee"]
+    assert line.value == "按互助资金的 10% 计算，由镇财政预算支付给第三方专业服务机构（不从互助资金中支付）"
