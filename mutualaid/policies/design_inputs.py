@@ -4,7 +4,9 @@ Inputs (each kept in the design's note with where it came from):
 
 - **the fund available for the year**: carry-over + income of the scheme year (received, and receivables due in
   it) − subsidies already booked − the service fee by the policy (a share of the year's income, or an amount per
-  participant) − a reserve the admin chooses (basis points of what is left, e.g. 1000 = 10%);
+  participant) where the policy pays it from the fund (``service_fee_from_fund``; where the town's budget pays
+  the firm nothing is taken off, and the note says so) − a reserve the admin chooses (basis points of what is
+  left, e.g. 1000 = 10%);
 - **paid participants by age band and sex**: members enrolled in the scheme year whose household's enrolment is
   paid in full (contributions not reversed cover what is due, as ``enrolment.participation`` counts them), with
   their age at the start of coverage;
@@ -91,9 +93,11 @@ class FundFigures:
 @dataclass(frozen=True)
 class FundAvailable:
     figures: FundFigures
-    service_fee_fen: int
+    service_fee_fen: int  # taken off the fund: the policy's fee where the fund pays it, else 0
     reserve_bp: int
     reserve_fen: int
+    fee_from_fund: bool = True  # the policy's ``service_fee_from_fund``
+    policy_fee_fen: int | None = None  # the fee by the policy, whoever pays it (None: as ``service_fee_fen``)
 
     @property
     def pool_fen(self) -> int:
@@ -127,8 +131,14 @@ def service_fee_fen(
     return 0
 
 
-def fund_available(figures: FundFigures, *, service_fee_fen: int, reserve_bp: int) -> FundAvailable:
+def fund_available(
+    figures: FundFigures, *, service_fee_fen: int, reserve_bp: int, fee_from_fund: bool = True
+) -> FundAvailable:
+    """What the year can spend on subsidies: ``service_fee_fen`` (the policy's fee) is taken off only where the
+    fund pays it (``fee_from_fund``); where the town's budget pays the firm the fund keeps it."""
     check_reserve(reserve_bp)
+    policy_fee_fen = service_fee_fen
+    service_fee_fen = service_fee_fen if fee_from_fund else 0
     before_reserve = (
         figures.carried_forward_fen + figures.income_fen - figures.subsidies_booked_fen - service_fee_fen
     )
@@ -136,11 +146,11 @@ def fund_available(figures: FundFigures, *, service_fee_fen: int, reserve_bp: in
         raise design_error(
             "fund_available_fen",
             DesignErrorCode.NO_FUNDS,
-            f"{figures.scheme_year}互助年度没有可用于补助的资金（上年结转、本年筹资扣除服务费后为 "
-            f"{fen_to_yuan(before_reserve)} 元）",
+            f"{figures.scheme_year}互助年度没有可用于补助的资金（上年结转、本年筹资"
+            f"{'扣除服务费' if fee_from_fund else ''}后为 {fen_to_yuan(before_reserve)} 元）",
         )
     reserve = before_reserve * reserve_bp // 10_000
-    return FundAvailable(figures, service_fee_fen, reserve_bp, reserve)
+    return FundAvailable(figures, service_fee_fen, reserve_bp, reserve, fee_from_fund, policy_fee_fen)
 
 
 def read_fund_figures(scheme_year: int) -> FundFigures:
@@ -652,7 +662,9 @@ def _town_inputs(
         figures.income_fen,
         participants.total,
     )
-    available = fund_available(figures, service_fee_fen=fee, reserve_bp=reserve_bp)
+    available = fund_available(
+        figures, service_fee_fen=fee, reserve_bp=reserve_bp, fee_from_fund=bool(policy.service_fee_from_fund)
+    )
     rates = (
         rates
         or read_observed_claims(scheme_year)
@@ -714,7 +726,16 @@ def prepare_design(
         "income": fen_to_yuan(figures.income_fen),
         "receivables": fen_to_yuan(figures.receivables_fen),
         "subsidies_booked": fen_to_yuan(figures.subsidies_booked_fen),
-        "service_fee": fen_to_yuan(fee),
+        "service_fee": fen_to_yuan(fee),  # taken off the fund (0.00 where the town's budget pays the firm)
+        "service_fee_by_policy": fen_to_yuan(
+            fee if available.policy_fee_fen is None else available.policy_fee_fen
+        ),
+        "service_fee_paid_by": "fund" if available.fee_from_fund else "town_budget",
+        "service_fee_note": (
+            "第三方服务费从互助资金支付，已从可用于补助的资金中扣除"
+            if available.fee_from_fund
+            else "第三方服务费由镇财政预算支付，不从互助资金中扣除"
+        ),
         "reserve_bp": reserve_bp,
         "reserve": fen_to_yuan(available.reserve_fen),
         "target": fen_to_yuan(available.available_fen),
@@ -867,7 +888,12 @@ def summary_lines(outcome: DesignOutcome, result: SolvencyResult | None = None, 
         f"  已缴费参加人员 {outcome.participants.total:,} 人；住院率来源：{outcome.rates.note}",
         f"  资金：上年结转 {fen_to_yuan(figures.carried_forward_fen)} + 本年筹资 {fen_to_yuan(figures.income_fen)}"
         f"（其中应收 {fen_to_yuan(figures.receivables_fen)}）− 已记补助 {fen_to_yuan(figures.subsidies_booked_fen)}"
-        f" − 服务费 {fen_to_yuan(fund.service_fee_fen)} − 预留 {fund.reserve_bp / 100:g}% {fen_to_yuan(fund.reserve_fen)}"
+        + (
+            f" − 服务费 {fen_to_yuan(fund.service_fee_fen)}"
+            if fund.fee_from_fund
+            else f"（服务费 {fen_to_yuan(fund.policy_fee_fen or 0)} 由镇财政预算支付，不从互助资金扣除）"
+        )
+        + f" − 预留 {fund.reserve_bp / 100:g}% {fen_to_yuan(fund.reserve_fen)}"
         f" = 可用于补助 {fen_to_yuan(fund.available_fen)} 元",
         f"  权重来源：{outcome.weights.note}",
         f"  预计补助住院 {design.expected_stays:,.1f} 次，预计支出 {fen_to_yuan(design.expected_fen)} 元"

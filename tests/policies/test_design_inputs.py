@@ -220,6 +220,41 @@ def test_a_design_from_the_towns_data_meets_its_target(town_data):
     assert 0 <= result.run_dry_probability <= 1
 
 
+def test_the_service_fee_is_taken_off_the_fund_only_where_the_fund_pays_it(town_data):
+    from mutualaid.policies import actions
+
+    fee = 35_000 * YUAN * 1000 // 10_000  # the preset's fee: 10% of the year's income
+    # 新胜镇's document: the fund pays the firm — the fee leaves the money for subsidies
+    paid_by_fund = inputs.prepare_design(2022, reserve_bp=1000)
+    assert paid_by_fund.fund.fee_from_fund and paid_by_fund.fund.service_fee_fen == fee
+    assert paid_by_fund.fund.pool_fen == 35_000 * YUAN - fee
+    assert paid_by_fund.notes["service_fee"] == "3500.00"
+    assert paid_by_fund.notes["service_fee_paid_by"] == "fund"
+    assert any(" − 服务费 3500.00 − 预留" in line for line in inputs.summary_lines(paid_by_fund))
+
+    # the same policy with the town's budget paying the firm: the fund keeps the fee, the note says who pays
+    draft = actions.amend(town_data, date(2023, 1, 1), "第三方服务费改由镇财政预算支付", None)
+    actions.update_draft(draft, None, service_fee_from_fund=False)
+    by_budget = inputs.prepare_design(2022, reserve_bp=1000)
+    assert not by_budget.fund.fee_from_fund and by_budget.fund.service_fee_fen == 0
+    assert by_budget.fund.pool_fen == 35_000 * YUAN
+    assert by_budget.design.target_fen == 35_000 * YUAN * 9 // 10
+    assert by_budget.notes["service_fee"] == "0.00"
+    assert by_budget.notes["service_fee_by_policy"] == "3500.00"
+    assert by_budget.notes["service_fee_paid_by"] == "town_budget"
+    assert "镇财政预算支付" in by_budget.notes["service_fee_note"]
+    assert any("服务费 3500.00 由镇财政预算支付" in line for line in inputs.summary_lines(by_budget))
+
+
+def test_a_fund_without_money_after_the_fee_is_refused_only_where_the_fund_pays_it():
+    figures = inputs.FundFigures(2022, 0, 1_000 * YUAN, 0, 0)
+    with pytest.raises(ValidationError) as caught:
+        inputs.fund_available(figures, service_fee_fen=1_000 * YUAN, reserve_bp=0)
+    assert _code(caught.value) == DesignErrorCode.NO_FUNDS.value
+    fund = inputs.fund_available(figures, service_fee_fen=1_000 * YUAN, reserve_bp=0, fee_from_fund=False)
+    assert fund.available_fen == 1_000 * YUAN and fund.policy_fee_fen == 1_000 * YUAN
+
+
 def test_a_design_without_paid_participants_is_refused(xinsheng_policy):
     with pytest.raises(ValidationError) as caught:
         inputs.prepare_design(2022)
