@@ -4,13 +4,17 @@ restarts its processes as an operator's bad day would.
 1. SIGKILL of the Celery pool process running a roster import, and of a whole worker (main process and pool):
    the task is redelivered (acks late, reject on worker lost; a vanished worker's message comes back after the
    Redis visibility timeout), completes once, and the town's rows equal those of an undisturbed import.
+   The same in the middle of a town's monthly payout batch (``payouts.prepare_monthly_batches``, sent through
+   Redis as beat sends it): the worker is killed inside the batch's transaction with the batch row, its lines, the
+   claims' move and their events written (held there by a SHARE lock on the town's audit table); redelivered, it
+   makes the batch once, whole, equal to an undisturbed town's batch of the same claims, the ledger unchanged.
 2. PostgreSQL stopped (fast shutdown) for a few seconds under a run of requests, then started again: while it is
    down requests answer a typed 503 JSON, never a traceback; afterwards they succeed again by themselves.
 3. Redis killed and restarted with tasks queued and no worker running: the tasks are still there (append-only
    file) and all complete; beat's idempotent heartbeat, every HEARTBEAT seconds through it all, never runs twice
    for one slot.
 
-    python bench/faults.py [--households 6000] [--stack-json FILE]
+    python bench/faults.py [--households 6000] [--claims 3000]
 
 Prints a table per fault and ends with one line of JSON.
 """
@@ -25,6 +29,7 @@ import sys
 import threading
 import time
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -35,19 +40,34 @@ from tests.stack.harness import (
     counts_in_village,
     create_village,
     import_job,
+    kill_mid_batch,
     kill_mid_import,
+    ledger,
     login,
     onboard_town,
+    payout_batches,
+    payout_figures,
     roster_csv,
+    seed_approved_claims,
+    send_task,
+    shanghai_today,
+    stack_db,
     start_import,
     start_stack,
     task_log,
+    town_schema,
     wait_import,
+    wait_task_done,
 )
 
 TOWN = "320685107"  # 大公镇
 HEARTBEAT = 2.0
 VISIBILITY = 20
+PAYOUT_CALM = "320685100"  # 海安镇: the undisturbed batch
+PAYOUT_HIT = {
+    False: "320685101",
+    True: "320685103",
+}  # 城东镇: pool process killed; 李堡镇: whole worker killed
 
 
 def _import(admin: Client, village: str, households: int, seed: int = 0) -> tuple[str, bytes]:
@@ -102,6 +122,75 @@ def fault_sigkill(stack: Stack, admin: Client, households: int, whole_worker: bo
         "identical_to_undisturbed": calm_counts == hit_counts == {"households": households, "members": rows}
         and calm["createdCount"] == rows
         and hit["createdCount"] + hit["unchangedCount"] == rows,
+        "seconds_to_done": round(seconds, 1),
+    }
+
+
+def undisturbed_payout_batch(stack: Stack, county: Client, claims: int) -> dict:
+    """海安镇 with ``claims`` approved last month, its batch made by the monthly task undisturbed."""
+    month = shanghai_today(stack).replace(day=1)
+    decided = (month - timedelta(days=1)).replace(day=15)
+    admin = onboard_town(stack, county, PAYOUT_CALM)
+    seeded = seed_approved_claims(stack, PAYOUT_CALM, claims, decided)
+    started = time.monotonic()
+    log = wait_task_done(stack, send_task(stack, "payouts.prepare_monthly_batches", month=str(month)))
+    seconds = time.monotonic() - started
+    db = stack_db(stack)
+    try:
+        figures = payout_figures(db, town_schema(db, PAYOUT_CALM), month)
+    finally:
+        db.close()
+    return {
+        "admin": admin, "month": month, "decided": decided, "seeded": seeded, "figures": figures,
+        "deliveries": log["received"], "successes": log["succeeded"], "seconds_to_done": round(seconds, 1),
+        "api": payout_batches(admin, PAYOUT_CALM, month), "ledger": ledger(admin, PAYOUT_CALM, seeded["scheme_year"]),
+    }  # fmt: skip
+
+
+def fault_sigkill_payout(stack: Stack, county: Client, calm: dict, whole_worker: bool) -> dict:
+    code, month, year = PAYOUT_HIT[whole_worker], calm["month"], calm["seeded"]["scheme_year"]
+    admin = onboard_town(stack, county, code)
+    seeded = seed_approved_claims(stack, code, calm["seeded"]["claims"], calm["decided"])
+    ledger_before = ledger(admin, code, year)
+    started = time.monotonic()
+    killed = kill_mid_batch(stack, code, month, whole_worker=whole_worker)
+    log = wait_task_done(stack, killed["id"], timeout=VISIBILITY * 6 + 300)
+    seconds = time.monotonic() - started
+    db = stack_db(stack)
+    try:
+        figures = payout_figures(db, town_schema(db, code), month)
+    finally:
+        db.close()
+    ledger_after = ledger(admin, code, year)
+    claims = seeded["claims"]
+    return {
+        "killed": killed["killed"],
+        "written_when_killed": killed["written_when_killed"],
+        "transaction_age_when_killed_s": killed["transaction_age_s"],
+        "claims": claims,
+        "deliveries": log["received"],
+        "successes": log["succeeded"],
+        "redelivered": log["received"] >= 2,
+        "batches": figures["batches"],
+        "lines": figures["lines"],
+        "line_count": figures["line_count"],
+        "total_fen": figures["total_fen"],
+        "lines_fen": figures["lines_fen"],
+        "claims_by_state": figures["claims_by_state"],
+        "batched_events": figures["batched_events"],
+        "no_duplicate_no_half_batch": figures["batches"] == 1
+        and figures["lines"] == figures["line_count"] == figures["claims_on_lines"] == claims
+        and figures["lines_fen"] == figures["total_fen"] == seeded["total_fen"]
+        and figures["claims_by_state"] == {"in_batch": claims}
+        and figures["batched_events"]
+        == figures["claims_batched"]
+        == figures["audit_claims_batched"]
+        == claims
+        and figures["audit_batch_prepared"] == 1,
+        "identical_to_undisturbed": figures == calm["figures"]
+        and payout_batches(admin, code, month) == calm["api"],
+        "ledger_unchanged": ledger_after == ledger_before == calm["ledger"],
+        "ledger_balanced": ledger_after["balanced"],
         "seconds_to_done": round(seconds, 1),
     }
 
@@ -256,6 +345,7 @@ def main() -> None:
     parser.add_argument(
         "--households", type=int, default=6000, help="households of the killed import (x3 rows)"
     )
+    parser.add_argument("--claims", type=int, default=3000, help="approved claims in each payout-batch town")
     args = parser.parse_args()
 
     began = time.monotonic()
@@ -279,6 +369,25 @@ def main() -> None:
             print(f"  created {result['created']} + unchanged on re-run {result['unchanged_on_rerun']}, errors {result['errors']}")  # fmt: skip
             print(f"  undisturbed {result['undisturbed']} / disturbed {result['disturbed']}: identical {result['identical_to_undisturbed']}")  # fmt: skip
             print(f"  done {result['seconds_to_done']} s after the import started")
+
+        calm = undisturbed_payout_batch(stack, county, args.claims)
+        payout = results["sigkill_payout_batch"] = {
+            "month": str(calm["month"]),
+            "claims": args.claims,
+            "undisturbed": {key: calm[key] for key in ("deliveries", "successes", "seconds_to_done")}
+            | {key: calm["figures"][key] for key in ("batches", "lines", "total_fen")},
+        }
+        print(
+            f"\nsigkill_payout_batch: {args.claims} claims approved {calm['decided']}, batch of {calm['month']}"
+        )
+        print(f"  undisturbed (海安镇): {payout['undisturbed']}")
+        for whole in (False, True):
+            result = payout["whole_worker" if whole else "pool_process"] = fault_sigkill_payout(
+                stack, county, calm, whole
+            )
+            print(f"  killed {result['killed']} with {result['written_when_killed']} written, uncommitted")
+            print(f"    deliveries {result['deliveries']}, successes {result['successes']}; batches {result['batches']}, lines {result['lines']} = lineCount {result['line_count']}, {result['lines_fen']} fen = total {result['total_fen']}")  # fmt: skip
+            print(f"    whole, no duplicate {result['no_duplicate_no_half_batch']}; identical to undisturbed {result['identical_to_undisturbed']}; ledger unchanged {result['ledger_unchanged']}, balanced {result['ledger_balanced']}; done {result['seconds_to_done']} s after the send")  # fmt: skip
 
         result = results["postgres_restart"] = fault_postgres(stack, admin.token or "")
         print(f"\npostgres_restart: down {result['down_seconds']} s under {result['requests']} requests")
