@@ -47,7 +47,7 @@ from mutualaid.drg.models import ListKind
 from mutualaid.enrolment.models import Member
 from mutualaid.funds import ledger
 from mutualaid.funds.actions import pay_payable
-from mutualaid.funds.chart import BANK, EXPENSE_SUBSIDIES, PAYABLE_SUBSIDIES
+from mutualaid.funds.chart import EXPENSE_SUBSIDIES, PAYABLE_SUBSIDIES
 from mutualaid.funds.models import EntryKind, JournalEntry
 from mutualaid.funds.rules import posting_window
 from mutualaid.platform import crypto
@@ -871,9 +871,10 @@ def request_info(claim: Claim, *, actor, reason: str) -> Claim:
     return claim
 
 
-# --- after approval: payout batch, payment, recovery ----------------------------------------------------------------
+# --- after approval: payout batch, payment ------------------------------------------------------------------------
 # The monthly payout batches (printed lists, bank files) are the payouts domain's; these are the claim's side of
-# it: the state, the event, and the ledger movement that belongs to the claim.
+# it: the state, the event, and the ledger movement that belongs to the claim. Recovery of a paid subsidy got by
+# fraud is payouts' alone (``payouts.actions.recover_claim``: a receivable from the member, repayments, write-off).
 
 
 @transaction.atomic
@@ -910,38 +911,6 @@ def mark_paid(claim: Claim, *, paid_on: date, reference: str, actor) -> Claim:
         actor,
         from_state=ClaimState.IN_BATCH,
         data={"voucher": entry.voucher, "paid_on": str(paid_on)},
-    )
-    return claim
-
-
-@transaction.atomic
-def recover(claim: Claim, *, reason: str, actor) -> Claim:
-    """A paid subsidy recovered (fraud): the money back in the bank reduces the year's subsidy expense, and the
-    member's yearly total no longer counts it."""
-    reason = _reason(reason)
-    year_total = _lock_member_year(claim.member_id, claim.scheme_year)
-    claim = _locked(claim)
-    _require_state(claim, (ClaimState.PAID,), "追回")
-    amount = claim.amount_fen or 0
-    fund_year = ledger.lock_year(claim.scheme_year)
-    entry = ledger.post(
-        fund_year,
-        EntryKind.SUBSIDY_RECOVERY,
-        [ledger.debit(BANK, amount), ledger.credit(EXPENSE_SUBSIDIES, amount)],
-        entry_date=_entry_date(claim.scheme_year),
-        actor=actor,
-        memo=f"追回互助补助（申请 {claim.pk}）",
-        reference=f"claim:{claim.pk}",
-        reason=reason,
-        audit={"claim": claim.pk},
-    )
-    MemberYearTotal.objects.filter(pk=year_total.pk).update(
-        approved_fen=F("approved_fen") - amount, approved_count=F("approved_count") - 1
-    )
-    claim.state = ClaimState.RECOVERED
-    claim.save(update_fields=["state", "updated_at"])
-    _event(
-        claim, "recovered", actor, from_state=ClaimState.PAID, reason=reason, data={"voucher": entry.voucher}
     )
     return claim
 

@@ -1,7 +1,9 @@
 """Demo claims for the pilot towns: 2022's scheme year with claims in every state, filed and decided through the
 action layer by the seed rules (the town's published 2022 policy), with the clock set to the dates they happened.
-Approved ones are payables in the town's ledger; one is paid and one recovered. The demo member login
-(``member``) belongs to 大公镇's first claimant's household (matched by phone).
+Approved ones are payables in the town's ledger; two are paid. The one whose scenario ends "recovered" (a
+subsidy got by fraud) stops at paid here: recovery is the payouts domain's (a receivable from the member), so
+payouts' demo step recovers it (``to_recover``), and the town has claims in every state once both steps ran. The
+demo member login (``member``) belongs to 大公镇's first claimant's household (matched by phone).
 
 Runs only where the ICD and DRG catalogues are loaded (the demo loads them from the reference data); idempotent: a
 town that has claims is left alone.
@@ -19,7 +21,7 @@ from django.db import transaction
 from PIL import Image, ImageDraw
 
 from mutualaid.claims import actions, selectors
-from mutualaid.claims.models import Channel, Claim
+from mutualaid.claims.models import Channel, Claim, ClaimState
 from mutualaid.drg.models import CatalogueVersion, IcdCode
 from mutualaid.enrolment.models import EnrolledMember
 from mutualaid.funds.ledger import balance_of
@@ -228,9 +230,24 @@ def _play(claim: Claim, s: Scenario, filed: date, reviewer, admin, finance) -> N
         actions.mark_paid(
             claim, paid_on=paid_on, reference=f"BANK-{paid_on:%Y%m%d}-{claim.pk}", actor=finance
         )
-    if s.target == "recovered":
-        with selectors.clock_at(_at(paid_on + timedelta(days=40))):
-            actions.recover(claim, reason=s.reject_reason, actor=admin)
+    # "recovered": paid here; payouts' demo step recovers it (see ``to_recover``)
+
+
+def to_recover() -> list[tuple[Claim, str, date]]:
+    """The demo's claims whose scenario ends recovered and that are still paid, each with the scenario's finding
+    and the day it is found out (40 days after payment), for payouts' demo step to recover (claims sits below
+    payouts and does not recover). The demo's claims are the town's first ``len(SCENARIOS)``, in scenario order."""
+    claims = list(Claim.objects.order_by("pk")[: len(SCENARIOS)])
+    if len(claims) != len(SCENARIOS):
+        return []
+    found = []
+    for s, claim in zip(SCENARIOS, claims, strict=True):
+        if s.target != "recovered" or claim.state != ClaimState.PAID:
+            continue
+        paid = claim.events.filter(action="paid").order_by("-at").first()
+        day = (paid.at.astimezone(SHANGHAI).date() if paid else claim.updated_at.date()) + timedelta(days=40)
+        found.append((claim, s.reject_reason, day))
+    return found
 
 
 @transaction.atomic

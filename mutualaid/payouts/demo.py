@@ -7,7 +7,9 @@ starts on 1 November, so its November batch is empty). Each batch is prepared by
 approved by town finance, exported to the bank, and the bank's return recorded with one line returned (it goes to
 the next batch with its reason). A town without a finance user (雅周镇) keeps its batches prepared, waiting for
 approval. In 新胜镇 a paid subsidy is recovered for fraud with a town-wide notice and a first repayment (the
-receivable in the ledger, the rest still owed).
+receivable in the ledger, the rest still owed). In every town the claims demo's "recovered" scenario (paid by the
+claims step, ``claims.demo.to_recover``) is recovered here the same way, so each town has claims in every state
+and every recovery is a receivable (claims has no recovery of its own).
 
 The service firm's fee follows the town's policy (``service_fee_from_fund``): 新胜镇's document pays the firm from
 the fund (三（三）), so November's fee (the policy's share of the year's income so far, by the month) is accrued on
@@ -27,7 +29,17 @@ from django.db import transaction
 
 from mutualaid.claims import actions as claim_actions
 from mutualaid.claims import selectors
-from mutualaid.claims.demo import SCENARIOS, Scenario, _at, _data, _documents, _play, _ready, _user
+from mutualaid.claims.demo import (
+    SCENARIOS,
+    Scenario,
+    _at,
+    _data,
+    _documents,
+    _play,
+    _ready,
+    _user,
+    to_recover,
+)
 from mutualaid.claims.models import Channel, Claim, ClaimState
 from mutualaid.enrolment.models import EnrolledMember
 from mutualaid.funds import actions as fund_actions
@@ -132,12 +144,21 @@ def _november_service_fee(town, policy: PolicyVersion, actor) -> None:
     )
 
 
+def _recover_scenario_claims(admin) -> None:
+    """The claims demo's paid claims whose scenario ends recovered, recovered by the town admin on the day the
+    fraud is found out (idempotent: a recovered claim is no longer listed)."""
+    for claim, finding, day in to_recover():
+        with selectors.clock_at(_at(day)):
+            actions.recover_claim(claim, finding=finding, actor=admin)
+
+
 @transaction.atomic
 def demo_town_payouts(town) -> None:
     """Town demo step (inside the town's schema)."""
     if PayoutBatch.objects.exists():
         # a demo made before recoveries were ledger receivables: book what its recovery still owes
         actions.book_unbooked_recoveries(actor=None)
+        _recover_scenario_claims(_user(f"{town.slug}_admin"))
         return
     policy = (
         PolicyVersion.objects.select_related("scheme_year")
@@ -151,6 +172,7 @@ def demo_town_payouts(town) -> None:
     _extra_claims(policy)
     admin = _user(f"{town.slug}_admin")
     finance = _user(f"{town.slug}_finance")
+    _recover_scenario_claims(admin)
     november = _month(date(2022, 11, 1), admin, finance, returned=1)
     _november_service_fee(town, policy, finance or admin)
     december = _month(date(2022, 12, 1), admin, finance, returned=1)

@@ -5,11 +5,15 @@ the trial balance balances, nothing is edited in place, and the monthly disclosu
 
 from __future__ import annotations
 
+import ast
 from datetime import date
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
 
+import mutualaid
+from mutualaid.claims import selectors as claim_selectors
 from mutualaid.claims.models import Claim, MemberYearTotal
 from mutualaid.disclosure import builder
 from mutualaid.funds import actions as fund_actions
@@ -79,6 +83,46 @@ def test_marking_a_paid_claim_recovered_books_a_receivable_against_the_subsidy_e
     assert recovery.voucher == entry.voucher
     assert _consistent(recovery)["receivable_fen"] == 500_000
     assert _balanced()
+    # the claim's side, as the claims domain sees it: recovered after paid, the year's total no longer counts it
+    assert claim_selectors.approved_so_far(head.member_id, 2022) == year_before - 500_000
+    assert [e.action for e in head.events.order_by("at", "pk")][-3:] == ["batched", "paid", "recovered"]
+    # a recovery is never money straight back in the bank: the receivable against the expense, nothing else
+    for booked in JournalEntry.objects.filter(kind=EntryKind.SUBSIDY_RECOVERY):
+        assert {line.account.key for line in booked.lines.all()} == {MEMBER_RECEIVABLE, EXPENSE_SUBSIDIES}
+
+
+def _posts_of(kind: str) -> list[tuple[str, set[str]]]:
+    """Every call ``….post(…)`` in the project's code that names ``EntryKind.<kind>``, with the names it uses."""
+    root = Path(mutualaid.__file__).parent
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        if "migrations" in path.parts:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if not (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "attr", getattr(node.func, "id", "")) == "post"
+            ):
+                continue
+            inside = list(ast.walk(node))
+            if any(isinstance(n, ast.Attribute) and n.attr == kind for n in inside):
+                names = {n.id for n in inside if isinstance(n, ast.Name)}
+                found.append((str(path.relative_to(root.parent)), names))
+    return found
+
+
+def test_no_code_path_posts_a_subsidy_recovery_from_the_bank_to_the_expense():
+    """One recovery path (issue 16 item 8): only ``funds.postings.book_recovery`` posts a subsidy recovery, and it
+    debits the member's receivable, never the bank (claims' old ``recover`` put the money straight back in the
+    bank, skipping the receivable; entries it made stay readable under the same kind)."""
+    import mutualaid.claims.actions as claim_actions
+
+    posts = _posts_of("SUBSIDY_RECOVERY")
+    assert [path for path, _ in posts] == ["mutualaid/funds/postings.py"]
+    ((_, names),) = posts
+    assert "MEMBER_RECEIVABLE" in names and "EXPENSE_SUBSIDIES" in names and "BANK" not in names
+    assert not hasattr(claim_actions, "recover")
 
 
 def test_repayments_move_the_receivable_to_the_bank_until_settled(claims, users):
