@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from mutualaid.enrolment import actions
 from mutualaid.enrolment import permissions as perms
-from mutualaid.enrolment.models import EnrolledMember, Member
+from mutualaid.enrolment.models import EnrolledMember, Household, Member, Village
 from mutualaid.graphql.core.loaders import get_loader
 from mutualaid.graphql.enrolment.context import current_user, town_code
 from mutualaid.platform.accounts.permissions import has_permission
@@ -67,13 +67,22 @@ def enrolled_loader(info, scheme_year: int):
 
 
 def members_by_household_loader(info):
-    def load(household_ids: list[int]) -> list[list[Member]]:
-        rows: dict[int, list] = {pk: [] for pk in household_ids}
-        for member in Member.objects.filter(household_id__in=household_ids).select_related(
-            "household__village"
-        ):
+    """Members keyed by their household (the instance the list resolved): each member gets that instance, and
+    households without their village get it from one query, so a page of 100 households makes 100 villages'
+    worth of model instances fewer than three per member (select_related would)."""
+
+    def load(households: list[Household]) -> list[list[Member]]:
+        missing = {h.village_id for h in households if not Household.village.is_cached(h)}
+        villages = Village.objects.in_bulk(missing) if missing else {}
+        for household in households:
+            if household.village_id in villages:
+                household.village = villages[household.village_id]
+        by_id = {h.pk: h for h in households}
+        rows: dict[int, list] = {pk: [] for pk in by_id}
+        for member in Member.objects.filter(household_id__in=list(by_id)):
+            member.household = by_id[member.household_id]
             rows[member.household_id].append(member)
-        return [rows[pk] for pk in household_ids]
+        return [rows[h.pk] for h in households]
 
     return get_loader(info, "enrolment:members_by_household", load)
 

@@ -74,7 +74,9 @@ class EnrolmentQueries(graphene.ObjectType):
 
     @permission_required(perms.READ_HOUSEHOLDS)
     def resolve_households(root, info, village_code=None, number=None, **kwargs):
-        queryset = Household.objects.filter(villages_filter(info, perms.READ_HOUSEHOLDS, "village__code"))
+        queryset = Household.objects.filter(
+            villages_filter(info, perms.READ_HOUSEHOLDS, "village__code")
+        ).select_related("village")  # the members' masking reads their village
         if village_code:  # by the village's id: the page is then read in (village, number) index order
             village_id = Village.objects.filter(code=village_code).values("pk")[:1]
             queryset = queryset.filter(village_id=Subquery(village_id))

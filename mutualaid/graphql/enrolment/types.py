@@ -191,7 +191,7 @@ class HouseholdType(DjangoObjectType):
         return household.address or None
 
     def resolve_members(household, info):
-        return members_by_household_loader(info).load(household.pk)
+        return members_by_household_loader(info).load(household)
 
 
 def received_loader(info):
