@@ -75,7 +75,9 @@ class SchemeDesignFund(graphene.ObjectType):
     income = graphene.String(required=True, description="本年度筹资（含本年度应收，元）")
     receivables = graphene.String(required=True, description="其中尚未到账的应收（元）")
     subsidies_booked = graphene.String(required=True, description="本年度已记补助支出（元）")
-    service_fee = graphene.String(required=True, description="第三方服务费（按政策，元）")
+    service_fee = graphene.String(
+        required=True, description="从互助资金扣除的第三方服务费（按政策，元；由镇财政预算支付时为 0）"
+    )
     reserve_bp = graphene.Int(required=True)
     reserve = graphene.String(required=True, description="预留（元）")
     pool = graphene.String(required=True, description="可用于补助的资金池（预留前，元）")
