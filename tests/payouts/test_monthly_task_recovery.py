@@ -134,3 +134,31 @@ def test_bank_statement_reconciliation(claims, users):
     with pytest.raises(ValidationError) as exc:
         actions.book_statement_line(APRIL, 999, scheme_year=2022, reason="x", actor=users["town_finance"])
     assert codes(exc.value) == {"row": "unknown_line"}
+
+
+def test_a_town_that_failed_mid_run_is_retried_for_the_same_month_and_the_others_keep_their_batch(
+    claims, scheme, monkeypatch
+):
+    # given the database failing for this town on the first run
+    from django.db import OperationalError
+
+    from mutualaid.payouts import tasks
+
+    real, calls = tasks.actions.gather_batch, []
+
+    def flaky(month, *, actor):
+        if connection.schema_name == scheme.town.schema_name:
+            calls.append(month)
+            if len(calls) == 1:
+                raise OperationalError("server closed the connection unexpectedly")
+        return real(month, actor=actor)
+
+    monkeypatch.setattr(tasks.actions, "gather_batch", flaky)
+    # when beat's run meets it (run eagerly: the retry re-runs the task with the month pinned)
+    result = prepare_monthly_batches.apply(kwargs={"month": "2023-04-01"})
+    # then the retry made the town's batch, for the month first asked, and the towns done answer "exists"
+    outcome = result.get()
+    assert outcome.pop(scheme.town.code) == "created" and set(outcome.values()) == {"exists"}
+    assert [m.isoformat() for m in calls] == ["2023-04-01", "2023-04-01"]
+    connection.set_tenant(scheme.town)
+    assert PayoutBatch.objects.filter(month=date(2023, 4, 1)).count() == 1
