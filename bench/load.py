@@ -152,7 +152,8 @@ class Worker(threading.Thread):
                     self.cross(self.check_town([household["village"]["code"]]))
                     from mutualaid.platform import idnumbers
 
-                    born = date(1960, 1, 1) + timedelta(days=self.number * 400 + self.writes // 1000)
+                    # born before the member's registration on 2001-05-06 (a registration before birth is refused)
+                    born = date(1940, 1, 1) + timedelta(days=self.number * 120 + self.writes // 1000)
                     id_number = idnumbers.make("320685", born, self.writes % 1000)
                     self.call(
                         "add_member",
