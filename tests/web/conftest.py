@@ -21,6 +21,19 @@ from tests.policies.conftest import drg_catalogue  # noqa: F401 - a fixture
 
 TOWN = "/t/500152116"
 
+# Everyone of the permission matrices: the town's roles, and the same roles of another town or firm.
+ROLES = (
+    "member",
+    "other_member",
+    "coordinator",
+    "other_coordinator",
+    "town_admin",
+    "town_finance",
+    "reviewer",
+    "other_firm_reviewer",
+    "other_town_admin",
+)
+
 
 @pytest.fixture
 def claim(scheme, users):  # noqa: F811

@@ -7,20 +7,10 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
-from tests.web.conftest import TOWN
+from tests.web.conftest import ROLES, TOWN
 from tests.web.test_design_pages import _state, funded  # noqa: F401 - a fixture
 
-ALL = (
-    "member",
-    "other_member",
-    "coordinator",
-    "other_coordinator",
-    "town_admin",
-    "town_finance",
-    "reviewer",
-    "other_firm_reviewer",
-    "other_town_admin",
-)
+ALL = ROLES
 READERS = {"coordinator", "other_coordinator", "town_admin", "town_finance", "reviewer"}  # READ_POLICY
 
 PAGES = {

@@ -17,22 +17,9 @@ from mutualaid.platform.accounts.roles import Role
 from mutualaid.platform.audit.models import AuditEvent
 from tests.disclosure.conftest import MARCH, march, published  # noqa: F401 - fixtures
 from tests.factories import make_user
-from tests.web.conftest import TOWN
+from tests.web.conftest import ROLES, TOWN
 
-ALL = (
-    "member",
-    "other_member",
-    "coordinator",
-    "other_coordinator",
-    "town_admin",
-    "town_finance",
-    "reviewer",
-    "other_firm_reviewer",
-    "other_town_admin",
-    "auditor",
-    "other_town_auditor",
-    "expired_auditor",
-)
+ALL = (*ROLES, "auditor", "other_town_auditor", "expired_auditor")
 
 PAGES = {
     "console/disclosure/": {"town_admin", "town_finance"},

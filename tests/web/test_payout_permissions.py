@@ -11,20 +11,10 @@ from mutualaid.funds.models import JournalEntry
 from mutualaid.payouts import actions
 from mutualaid.payouts.models import PayoutBatch, PayoutLine, Reconciliation, Recovery, Repayment, TownNotice
 from tests.payouts.conftest import APRIL, april, claims  # noqa: F401 - fixtures
-from tests.web.conftest import TOWN
+from tests.web.conftest import ROLES, TOWN
 from tests.web.test_payout_pages import as_user, upload  # noqa: F401 - a fixture
 
-ALL = (
-    "member",
-    "other_member",
-    "coordinator",
-    "other_coordinator",
-    "town_admin",
-    "town_finance",
-    "reviewer",
-    "other_firm_reviewer",
-    "other_town_admin",
-)
+ALL = ROLES
 OFFICE = {"town_admin", "town_finance"}
 VILLAGE = "500152116201"
 

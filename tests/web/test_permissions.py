@@ -5,19 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.web.conftest import TOWN
+from tests.web.conftest import ROLES, TOWN
 
-ALL = (
-    "member",
-    "other_member",
-    "coordinator",
-    "other_coordinator",
-    "town_admin",
-    "town_finance",
-    "reviewer",
-    "other_firm_reviewer",
-    "other_town_admin",
-)
+ALL = ROLES
 
 PAGES = {
     "console/": {"coordinator", "other_coordinator", "town_admin", "town_finance"},
