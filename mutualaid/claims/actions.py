@@ -491,9 +491,10 @@ def _check_drg(code: str, claim: Claim, field: str = "drg_code") -> str:
     return code
 
 
-def _lock_member_year(member_id: int, scheme_year: int) -> MemberYearTotal:
+def lock_member_year(member_id: int, scheme_year: int) -> MemberYearTotal:
     """The member's year row, created if needed and locked for the rest of the transaction, in one statement
-    (an upsert's update takes the row lock; concurrent ones wait for it and then see the committed total)."""
+    (an upsert's update takes the row lock; concurrent ones wait for it and then see the committed total).
+    Whatever changes a member's yearly total takes this lock first: approvals here, recoveries in payouts."""
     table = MemberYearTotal._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
@@ -568,7 +569,7 @@ def approve(
     ):
         raise invalid("amount_fen", "补助金额应为大于零的整数（分）", Code.INVALID_AMOUNT)
     # The member's year first, then the claim: the same order in every approval.
-    year_total = _lock_member_year(claim.member_id, claim.scheme_year)
+    year_total = lock_member_year(claim.member_id, claim.scheme_year)
     claim = _locked(claim)
     _require_state(claim, (ClaimState.IN_REVIEW,), "核准")
     # The DRG the rules suggest (the grouper's, when there is one); a reviewer choosing another overrides it.
@@ -658,8 +659,8 @@ def approve(
     return claim
 
 
-def _lock_member_years(pairs: list[tuple[int, int]]) -> dict[tuple[int, int], MemberYearTotal]:
-    """``_lock_member_year`` for many members at once, in member order (the order every approval locks in)."""
+def lock_member_years(pairs: list[tuple[int, int]]) -> dict[tuple[int, int], MemberYearTotal]:
+    """``lock_member_year`` for many members at once, in member order (the order every approval locks in)."""
     table = MemberYearTotal._meta.db_table
     pairs = sorted(set(pairs))
     values = ", ".join(["(%s, %s, 0, 0)"] * len(pairs))
@@ -692,7 +693,7 @@ def approve_many(
     if not ids:
         return [], []
     pairs = list(Claim.objects.filter(pk__in=ids).values_list("member_id", "scheme_year"))
-    totals = _lock_member_years(pairs)
+    totals = lock_member_years(pairs)
     locked = list(
         Claim.objects.select_for_update(of=("self",))
         .select_related("member")
@@ -954,7 +955,7 @@ def reopen_claim(claim: Claim, *, actor, reason: str, objection: int | None = No
     the batch is approved); a paid one is not reopened but recovered (payouts' ``recover_claim``, the town admin).
     """
     reason = _reason(reason)
-    year_total = _lock_member_year(claim.member_id, claim.scheme_year)  # the year first, as every approval
+    year_total = lock_member_year(claim.member_id, claim.scheme_year)  # the year first, as every approval
     claim = _locked(claim)
     if claim.state in (ClaimState.PAID, ClaimState.RECOVERED):
         raise invalid(

@@ -26,7 +26,7 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Q, Sum
 
 from mutualaid.claims import selectors as claim_selectors
-from mutualaid.claims.actions import _lock_member_year
+from mutualaid.claims.actions import lock_member_year
 from mutualaid.claims.models import Claim, ClaimState, MemberYearTotal, SmsNotice
 from mutualaid.claims.tasks import send_decision_sms_many
 from mutualaid.enrolment.models import Member
@@ -622,7 +622,7 @@ def recover_claim(claim: Claim, *, finding: str, actor) -> Recovery:
         raise invalid("finding", "请填写查实情况", Code.REASON_REQUIRED)
     if len(finding) > 2000:
         raise invalid("finding", "查实情况过长（不超过 2000 字）", Code.INVALID)
-    year_total = _lock_member_year(claim.member_id, claim.scheme_year)
+    year_total = lock_member_year(claim.member_id, claim.scheme_year)
     claims = list(Claim.objects.select_for_update(of=("self",)).filter(pk=claim.pk))
     if not claims or claims[0].state != ClaimState.PAID:
         if claims and claims[0].state == ClaimState.RECOVERED:
