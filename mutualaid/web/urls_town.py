@@ -17,8 +17,8 @@ from mutualaid.web.views import (
     platform,
     policies,
     roster,
-    supervision,
     survey,
+    town_reports,
     users,
 )
 
@@ -54,11 +54,11 @@ urlpatterns = [
     path("console/objections/<int:pk>/", disclosure.objection_detail, name="web-objection"),
     path("console/audit/", audit.audit_log, name="web-audit-log"),
     # supervision: the quarterly report the town files, its evaluation (评估验收)
-    path("console/reports/", supervision.town_reports, name="web-town-reports"),
-    path("console/evaluation/", supervision.town_evaluation, name="web-town-evaluation"),
+    path("console/reports/", town_reports.town_reports, name="web-town-reports"),
+    path("console/evaluation/", town_reports.town_evaluation, name="web-town-evaluation"),
     path(
         "console/evaluation/<int:year>.<str:fmt>",
-        supervision.town_evaluation_file,
+        town_reports.town_evaluation_file,
         name="web-town-evaluation-file",
     ),
     path("console/review/", platform.town_review_queue, name="web-town-review-queue"),

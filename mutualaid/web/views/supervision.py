@@ -1,6 +1,6 @@
 """Supervision in the console (issues 18 × 19): the county's and province's quarterly reports to review, targets,
 the November evaluation (评估验收) with its PDF, the satisfaction survey and a town's trend charts; on a town's
-pages, the town admin files its quarterly report and the town sees its evaluation.
+pages (``town_reports``), the town admin files its quarterly report and the town sees its evaluation.
 
 Thin like the mutations: each page checks the Rules of ``mutualaid.reporting.permissions`` (the page's own, then the
 object's town or county), one action per POST in one transaction, the domain's typed errors next to the fields.
@@ -15,15 +15,12 @@ from django.shortcuts import redirect
 from django.utils import timezone
 
 from mutualaid.platform.accounts.permissions import Rule, Target, has_permission, holds_rule
-from mutualaid.platform.accounts.roles import Role
 from mutualaid.platform.regions.models import County
 from mutualaid.reporting import actions, dashboards, exports, rules, selectors
 from mutualaid.reporting import permissions as perms
 from mutualaid.reporting.models import (
     Evaluation,
     EvaluationState,
-    PlanTask,
-    QuarterlyReport,
     ReportState,
     RollupKind,
     Survey,
@@ -36,12 +33,8 @@ from mutualaid.reporting.models import (
 from mutualaid.reporting.solvency import WARNING_BP
 from mutualaid.tenants.models import Town
 from mutualaid.web import nav
-from mutualaid.web.access import allowed, perform, platform_page, render, town_code, town_page
+from mutualaid.web.access import perform, platform_page, render
 
-# The town's own pages: the town's staff only (the county and province read reports and evaluations on theirs).
-TOWN_ROLES = frozenset({Role.TOWN_ADMIN, Role.TOWN_FINANCE})
-TOWN_READ_REPORTS = Rule("view_quarterly_reports", *(perms.VIEW_QUARTERLY_REPORTS.roles & TOWN_ROLES))
-TOWN_READ_EVALUATION = Rule("view_town_figures", *(perms.VIEW_TOWN_FIGURES.roles & TOWN_ROLES))
 SUPERVISE = perms.VIEW_COUNTY_DASHBOARD  # the province and the county
 
 
@@ -69,8 +62,6 @@ for _item in (
     nav.NavItem(
         "supervision-survey", "满意度调查", "web-sup-survey", site=nav.PLATFORM, order=46, rule=SUPERVISE
     ),
-    nav.NavItem("town-reports", "季度报告", "web-town-reports", order=80, rule=TOWN_READ_REPORTS),
-    nav.NavItem("town-evaluation", "评估验收", "web-town-evaluation", order=82, rule=TOWN_READ_EVALUATION),
 ):
     nav.register(_item)
 
@@ -78,7 +69,7 @@ STATUS_CHOICES = [("done", "已完成"), ("late", "滞后"), ("pending", "未到
 QUARTERS = [(q, f"第{q}季度") for q in (1, 2, 3, 4)]
 
 
-def _year(request) -> int:
+def scheme_year_asked(request) -> int:
     asked = request.GET.get("year") or request.POST.get("scheme_year") or ""
     if asked.isdigit() and 2000 <= int(asked) <= 2100:
         return int(asked)
@@ -103,7 +94,7 @@ def _town_or_404(request, code: str, rule: Rule) -> Town:
 
 @platform_page(SUPERVISE)
 def reports(request):
-    year = _year(request)
+    year = scheme_year_asked(request)
     quarter = request.GET.get("quarter", "")
     town = request.GET.get("town", "")
     rows = selectors.visible_reports(
@@ -229,7 +220,7 @@ class CountyTargetsForm(TargetsForm):
 @platform_page(check=may_set_targets)
 def targets(request):
     user = request.user
-    year = _year(request)
+    year = scheme_year_asked(request)
     towns = [t for t in selectors.supervised_towns(user, perms.SET_TOWN_TARGETS)]
     counties = selectors.supervised_counties(user, perms.SET_COUNTY_TARGETS)
     initial = {"scheme_year": year}
@@ -299,7 +290,7 @@ def targets(request):
 
 @platform_page(SUPERVISE)
 def evaluations(request):
-    year = _year(request)
+    year = scheme_year_asked(request)
     towns = list(selectors.supervised_towns(request.user))
     found = {e.town_id: e for e in Evaluation.objects.filter(scheme_year=year, town__in=towns)}
     rows = [{"town": t, "evaluation": found.get(t.pk)} for t in towns]
@@ -373,7 +364,7 @@ def evaluation(request, code: str, year: int):
     return render(request, "web/platform/evaluation.html", context)
 
 
-def _evaluation_file(found: Evaluation | None, fmt: str) -> HttpResponse:
+def evaluation_file_response(found: Evaluation | None, fmt: str) -> HttpResponse:
     if found is None or fmt not in ("pdf", "xlsx"):
         raise Http404("未找到页面")
     if fmt == "pdf":
@@ -391,7 +382,7 @@ def _evaluation_file(found: Evaluation | None, fmt: str) -> HttpResponse:
 def evaluation_file(request, code: str, year: int, fmt: str):
     town = _town_or_404(request, code, perms.VIEW_TOWN_FIGURES)
     found = Evaluation.objects.filter(town=town, scheme_year=year).select_related("town").first()
-    return _evaluation_file(found, fmt)
+    return evaluation_file_response(found, fmt)
 
 
 # --- the satisfaction survey -----------------------------------------------------------------------------------------
@@ -405,7 +396,7 @@ class SurveyForm(forms.Form):
 @platform_page(SUPERVISE)
 def survey(request):
     user = request.user
-    year = _year(request)
+    year = scheme_year_asked(request)
     counties = selectors.supervised_counties(user)
     asked = request.GET.get("county") or request.POST.get("county") or ""
     county = next((c for c in counties if c.code == asked), None)
@@ -458,7 +449,7 @@ def survey(request):
 @platform_page(SUPERVISE)
 def town_trend(request, code: str):
     town = _town_or_404(request, code, perms.VIEW_TOWN_FIGURES)
-    year = _year(request)
+    year = scheme_year_asked(request)
     line = dashboards.town_line(town, year)
     points = dashboards.town_trend(town.pk, year)
     labels = [p.as_of.isoformat() if p.kind == RollupKind.MONTHLY else "最新" for p in points]
@@ -501,133 +492,3 @@ def town_trend(request, code: str):
         and line.rollup.run_dry_bp > WARNING_BP,
     }
     return render(request, "web/platform/town.html", context)
-
-
-# --- the town's own pages: filing the quarterly report, the evaluation ----------------------------------------------
-
-
-class PlanForm(forms.Form):
-    scheme_year = forms.IntegerField(widget=forms.HiddenInput)
-
-
-class ReportForm(forms.Form):
-    quarter = forms.TypedChoiceField(label="季度", choices=QUARTERS, coerce=int)
-    summary = forms.CharField(label="进展说明", required=False, widget=forms.Textarea(attrs={"rows": 3}))
-
-    def __init__(self, *args, tasks: list[PlanTask], **kwargs):
-        super().__init__(*args, **kwargs)
-        self.tasks = tasks
-        for task in tasks:
-            self.fields[f"status_{task.key}"] = forms.ChoiceField(
-                label=f"{task.title}（{task.due_date:%m月%d日}前）", choices=STATUS_CHOICES, initial="pending"
-            )
-            self.fields[f"note_{task.key}"] = forms.CharField(label="说明", required=False, max_length=500)
-
-    def items(self) -> list[dict]:
-        data = self.cleaned_data
-        return [
-            {"key": t.key, "status": data[f"status_{t.key}"], "note": data.get(f"note_{t.key}") or ""}
-            for t in self.tasks
-        ]
-
-
-def _this_town(request) -> Town:
-    town = Town.objects.select_related("county").filter(code=town_code(request)).first()
-    if town is None:
-        raise Http404("未找到页面")
-    return town
-
-
-def _quarter(value: str, year: int) -> int:
-    if value.isdigit() and 1 <= int(value) <= 4:
-        return int(value)
-    today = timezone.localdate()
-    if today.year > year:
-        return 4
-    return max(1, rules.quarter_of(today) - 1)
-
-
-@town_page(TOWN_READ_REPORTS)
-def town_reports(request):
-    town = _this_town(request)
-    user = request.user
-    year = _year(request)
-    may_file = allowed(request, perms.FILE_QUARTERLY_REPORT)
-    plan = list(PlanTask.objects.filter(town=town, scheme_year=year).order_by("order"))
-    quarter = _quarter(request.POST.get("quarter") or request.GET.get("quarter") or "", year)
-    due = [t for t in plan if t.quarter <= quarter]
-    form = ReportForm(initial={"quarter": quarter}, tasks=due)
-    plan_form = PlanForm(initial={"scheme_year": year})
-    existing = {r.quarter: r for r in QuarterlyReport.objects.filter(town=town, scheme_year=year)}
-    if quarter in existing and request.method != "POST":
-        previous = existing[quarter]
-        form = ReportForm(
-            initial={
-                "quarter": quarter,
-                "summary": previous.summary,
-                **{f"status_{i['key']}": i["status"] for i in previous.items},
-                **{f"note_{i['key']}": i["note"] for i in previous.items},
-            },
-            tasks=due,
-        )
-    if request.method == "POST":
-        if not may_file:
-            raise Http404("未找到页面")
-        action = request.POST.get("action")
-        done = None
-        if action == "plan":
-            plan_form = PlanForm(request.POST)
-            if plan_form.is_valid():
-                done = perform(plan_form, lambda: actions.file_plan(town, year, actor=user))
-                message = "年度推进计划已上报"
-        elif action == "report":
-            form = ReportForm(request.POST, tasks=due)
-            if form.is_valid():
-                data = form.cleaned_data
-                done = perform(
-                    form,
-                    lambda: actions.file_report(
-                        town, year, data["quarter"], items=form.items(), summary=data["summary"], actor=user
-                    ),
-                )
-                message = "季度报告已上报县级审核"
-        else:
-            raise Http404("未找到页面")
-        if done is not None:
-            messages.success(request, message)
-            return redirect(f"{request.path}?year={year}&quarter={quarter}")
-    context = {
-        "year": year,
-        "plan": plan,
-        "reports": [existing[q] for q in sorted(existing)],
-        "quarter": quarter,
-        "quarters": QUARTERS,
-        "form": form if may_file and plan else None,
-        "plan_form": plan_form if may_file else None,
-        "accepted": quarter in existing and existing[quarter].state == ReportState.ACCEPTED,
-        "due_date": rules.report_due(year, quarter),
-        "statuses": dict(STATUS_CHOICES),
-    }
-    return render(request, "web/town/reports.html", context)
-
-
-@town_page(TOWN_READ_EVALUATION)
-def town_evaluation(request):
-    town = _this_town(request)
-    year = _year(request)
-    found = Evaluation.objects.filter(town=town, scheme_year=year).select_related("town").first()
-    years = sorted(
-        set(Evaluation.objects.filter(town=town).values_list("scheme_year", flat=True)) | {year}, reverse=True
-    )
-    return render(
-        request,
-        "web/town/evaluation.html",
-        {"year": year, "years": years, "evaluation": found},
-    )
-
-
-@town_page(TOWN_READ_EVALUATION)
-def town_evaluation_file(request, year: int, fmt: str):
-    town = _this_town(request)
-    found = Evaluation.objects.filter(town=town, scheme_year=year).select_related("town").first()
-    return _evaluation_file(found, fmt)
