@@ -6,6 +6,7 @@ from django.urls import path
 from mutualaid.web.views import (
     audit,
     auth,
+    bank_reconciliation,
     claims,
     dashboard,
     design,
@@ -16,6 +17,7 @@ from mutualaid.web.views import (
     people,
     platform,
     policies,
+    recoveries,
     roster,
     survey,
     town_reports,
@@ -43,9 +45,13 @@ urlpatterns = [
     path("console/users/", users.users, name="web-users"),
     path("console/payouts/", payouts.batch_list, name="web-payouts"),
     path("console/payouts/<int:pk>/", payouts.batch_detail, name="web-payout-batch"),
-    path("console/payouts/recoveries/", payouts.recoveries, name="web-payout-recoveries"),
-    path("console/payouts/recover/<int:claim_pk>/", payouts.recover, name="web-payout-recover"),
-    path("console/payouts/reconciliation/", payouts.reconciliation, name="web-payout-reconciliation"),
+    path("console/payouts/recoveries/", recoveries.recoveries, name="web-payout-recoveries"),
+    path("console/payouts/recover/<int:claim_pk>/", recoveries.recover, name="web-payout-recover"),
+    path(
+        "console/payouts/reconciliation/",
+        bank_reconciliation.reconciliation,
+        name="web-payout-reconciliation",
+    ),
     path("console/payouts/village/", payouts.village_payouts, name="web-village-payouts"),
     # disclosure (公示), objections (异议) and the audit log (审计日志)
     path("console/disclosure/", disclosure.disclosure_list, name="web-disclosures"),

@@ -1,6 +1,6 @@
 """Payouts (补助发放): the town's monthly batches, a batch's lines with its steps (take a line out, approve, export
-the bank file, the bank's return by file or by hand), the printouts, bank reconciliation (8a), recovery of a subsidy
-got by fraud with its repayments, and a village coordinator's 本村补助 on a phone.
+the bank file, the bank's return by file or by hand), the printouts, and a village coordinator's 本村补助 on a phone.
+Recovery of a subsidy got by fraud is in ``recoveries``, bank reconciliation (8a) in ``bank_reconciliation``.
 
 Thin like the mutations: each write checks the payouts domain's declared Rule, calls one action of
 ``mutualaid.payouts.actions`` in one transaction, and shows its typed errors in Chinese next to the form.
@@ -8,18 +8,14 @@ Thin like the mutations: each write checks the payouts domain's declared Rule, c
 
 from __future__ import annotations
 
-from datetime import date
-
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 
 from mutualaid.claims import permissions as claim_perms
-from mutualaid.claims import selectors as claim_selectors
 from mutualaid.claims.models import Claim, ClaimState
 from mutualaid.enrolment.models import Village
 from mutualaid.enrolment.permissions import visible_villages
@@ -31,26 +27,14 @@ from mutualaid.payouts.models import (
     LineState,
     PayoutBatch,
     PayoutLine,
-    Reconciliation,
     Recovery,
-    RecoveryState,
-    TownNotice,
 )
 from mutualaid.platform.crypto import mask_name
 from mutualaid.web import nav
 from mutualaid.web.access import allowed, perform, render, require, town_code, town_page
 from mutualaid.web.views.audit import record_auditor_read
-from mutualaid.web.views.common import current_year, fen_of
 
 nav.register(nav.NavItem("payouts", "补助发放", "web-payouts", order=70, rule=perms.READ_BATCHES))
-nav.register(
-    nav.NavItem("payout-recoveries", "补助追回", "web-payout-recoveries", order=71, rule=perms.READ_BATCHES)
-)
-nav.register(
-    nav.NavItem(
-        "payout-reconciliation", "银行对账", "web-payout-reconciliation", order=72, rule=perms.RECONCILE_BANK
-    )
-)
 nav.register(
     nav.NavItem(
         "village-payouts",
@@ -62,7 +46,6 @@ nav.register(
     )
 )
 
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 STEPS = (BatchState.PREPARED, BatchState.APPROVED, BatchState.EXPORTED, BatchState.SETTLED)
 PRINTOUTS = (
     ("detail.pdf", "明细表 PDF"),
@@ -94,47 +77,11 @@ class MarkForm(forms.Form):
     reason = forms.CharField(label="退回原因", max_length=200, required=False)
 
 
-class RecoverForm(forms.Form):
-    finding = forms.CharField(label="查实情况", max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
-
-
-class RepaymentForm(forms.Form):
-    amount = forms.CharField(label="金额（元）", max_length=20)
-    paid_on = forms.DateField(label="收款日期", widget=DATE_INPUT)
-
-
-class StatementForm(forms.Form):
-    month = forms.CharField(
-        label="对账月份",
-        max_length=7,
-        widget=forms.TextInput(attrs={"type": "month", "placeholder": "2023-04"}),
-    )
-    file = forms.FileField(
-        label="专户银行对账单（csv 或 xlsx）", widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"})
-    )
-
-
-class BookForm(forms.Form):
-    row = forms.IntegerField(widget=forms.HiddenInput)
-    scheme_year = forms.IntegerField(label="记入互助年度")
-    reason = forms.CharField(label="原因", max_length=200)
-
-
 def _batch(pk: int) -> PayoutBatch:
     batch = PayoutBatch.objects.filter(pk=pk).first()
     if batch is None:
         raise Http404("未找到页面")
     return batch
-
-
-def _month(text: str) -> date:
-    """“2023-04” (a month input) as its first day, or a typed error of ``month``."""
-    try:
-        return date.fromisoformat(f"{(text or '').strip()[:7]}-01")
-    except ValueError as exc:
-        raise ValidationError(
-            {"month": ValidationError("月份格式不正确（例如 2023-04）", code="invalid_month")}
-        ) from exc
 
 
 # --- the list of batches ------------------------------------------------------------------------------------------
@@ -320,161 +267,6 @@ def _line_row(line: PayoutLine, recovered: set[int]) -> dict:
         "subsidy": subsidy,
         "recovered": line.claim_id in recovered,
     }
-
-
-# --- recovery (骗取补助) --------------------------------------------------------------------------------------------
-
-
-@town_page(perms.RECOVER_CLAIM)
-def recover(request, claim_pk: int):
-    """The town admin marks a paid claim as got by fraud (from the claim's page or a batch line)."""
-    claim = Claim.objects.select_related("member__household__village").filter(pk=claim_pk).first()
-    if claim is None:
-        raise Http404("未找到页面")
-    form = RecoverForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        recovery = perform(
-            form,
-            lambda: actions.recover_claim(claim, finding=form.cleaned_data["finding"], actor=request.user),
-        )
-        if recovery is not None:
-            messages.success(request, "已追回并在全镇通报：该款项转为应收，登记退款见补助追回")
-            return redirect("web-payout-recoveries")
-    template = "web/town/partials/payout_recover.html" if request.htmx else "web/town/payout_recover.html"
-    context = {"claim": claim, "form": form, "paid": claim.state == ClaimState.PAID}
-    return render(request, template, context)
-
-
-RECOVERY_ACTIONS = {
-    "repay": perms.RECORD_REPAYMENT,
-    "request_write_off": perms.REQUEST_WRITE_OFF,
-    "approve_write_off": perms.APPROVE_WRITE_OFF,
-}
-
-
-@town_page(perms.READ_BATCHES)
-def recoveries(request):
-    user = request.user
-    form: forms.Form = forms.Form()
-    failed = None
-    if request.method == "POST":
-        action = request.POST.get("action", "")
-        if action not in RECOVERY_ACTIONS:
-            raise Http404("未找到页面")
-        require(request, RECOVERY_ACTIONS[action])
-        recovery = Recovery.objects.filter(pk=request.POST.get("recovery") or 0).first()
-        if recovery is None:
-            raise Http404("未找到页面")
-        failed = recovery.pk
-        done = None
-        if action == "repay":
-            form = RepaymentForm(request.POST)
-            if form.is_valid():
-                data = form.cleaned_data
-
-                def repay():
-                    amount = fen_of(data["amount"], "amount", allow_zero=False)
-                    return actions.record_repayment(
-                        recovery, amount_fen=amount, paid_on=data["paid_on"], actor=user
-                    )
-
-                done = perform(form, repay)
-        elif action == "request_write_off":
-            form = ReasonForm(request.POST)
-            if form.is_valid():
-                reason = form.cleaned_data["reason"]
-                done = perform(form, lambda: actions.request_write_off(recovery, reason=reason, actor=user))
-        else:
-            done = perform(form, lambda: actions.approve_write_off(recovery, actor=user))
-        if done is not None:
-            messages.success(request, "已办理")
-            return redirect("web-payout-recoveries")
-    items = list(Recovery.objects.all())
-    claims = {
-        c.pk: c for c in Claim.objects.filter(pk__in=[r.claim_id for r in items]).select_related("member")
-    }
-    code = town_code(request)
-    rows = []
-    for r in items:
-        claim = claims.get(r.claim_id)
-        name = claim.member.name if claim else ""
-        full = claim_perms.can_in(user, claim_perms.READ_FULL_NAMES, code, r.village_code, household_id=-1)
-        rows.append({"recovery": r, "name": name if full else mask_name(name), "open": r.outstanding_fen > 0})
-    context = {
-        "rows": rows,
-        "form": form,
-        "failed": failed,
-        "notices": list(TownNotice.objects.all()[:20]),
-        "outstanding": sum(r.outstanding_fen for r in items),
-        "may_repay": allowed(request, perms.RECORD_REPAYMENT),
-        "may_request": allowed(request, perms.REQUEST_WRITE_OFF),
-        "may_approve": allowed(request, perms.APPROVE_WRITE_OFF),
-        "repay_states": (RecoveryState.OPEN, RecoveryState.WRITE_OFF_REQUESTED),
-        "today": claim_selectors.today(),
-    }
-    return render(request, "web/town/payout_recoveries.html", context)
-
-
-# --- bank reconciliation (8a) -------------------------------------------------------------------------------------
-
-
-@town_page(perms.RECONCILE_BANK)
-def reconciliation(request):
-    user = request.user
-    upload, book = StatementForm(), BookForm(initial={"scheme_year": current_year(request)})
-    failed_row = None
-    if request.method == "POST":
-        if request.POST.get("action") == "book":
-            book = BookForm(request.POST)
-            failed_row = book.data.get("row")
-            if book.is_valid():
-                data = book.cleaned_data
-
-                def book_line():
-                    return actions.book_statement_line(
-                        _month(request.POST.get("month", "")),
-                        data["row"],
-                        scheme_year=data["scheme_year"],
-                        reason=data["reason"],
-                        actor=user,
-                    )
-
-                recon = perform(book, book_line)
-                if recon is not None:
-                    messages.success(request, "已据对账单补记入账")
-                    return redirect(f"{reverse('web-payout-reconciliation')}?month={recon.month:%Y-%m}")
-        else:
-            upload = StatementForm(request.POST, request.FILES)
-            if upload.is_valid():
-                f = upload.cleaned_data["file"]
-
-                def reconcile():
-                    return actions.reconcile(
-                        _month(upload.cleaned_data["month"]), f.read(), file_name=f.name or "", actor=user
-                    )
-
-                recon = perform(upload, reconcile)
-                if recon is not None:
-                    messages.success(request, "对账完成，本月已关账" if recon.closed else "已导入对账单")
-                    return redirect(f"{reverse('web-payout-reconciliation')}?month={recon.month:%Y-%m}")
-    months = list(Reconciliation.objects.all())
-    chosen = None
-    asked = request.GET.get("month") or request.POST.get("month") or ""
-    if asked:
-        try:
-            chosen = next((r for r in months if r.month == _month(asked)), None)
-        except ValidationError:
-            chosen = None
-    if chosen is None and months:
-        chosen = months[0]
-    context = {
-        "months": months,
-        "recon": chosen,
-        "upload": upload,
-        "book": book,
-        "failed_row": int(failed_row) if str(failed_row or "").isdigit() else None,
-    }
-    return render(request, "web/town/payout_reconciliation.html", context)
 
 
 # --- 本村补助: a village coordinator's own village ------------------------------------------------------------------
