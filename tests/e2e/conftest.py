@@ -227,9 +227,24 @@ def e2e_town(transactional_db, drg_catalogue, media):  # noqa: F811
 
 
 def sign_in(driver, base: str, username: str, path: str = "/login/", password: str = PASSWORD) -> None:
+    """Submit the login form and wait for the answer: a navigation started before the session cookie arrives would
+    race the form's own redirect and land on whichever page finishes last."""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
 
     driver.get(base + path)
     driver.find_element(By.NAME, "username").send_keys(username)
     driver.find_element(By.NAME, "password").send_keys(password)
+    page = driver.find_element(By.TAG_NAME, "html")
     driver.find_element(By.CSS_SELECTOR, "#login-form button[type=submit]").click()
+
+    def replaced(_) -> bool:
+        try:
+            page.is_enabled()
+        except WebDriverException:  # stale: the answer to the form has replaced the login page
+            return True
+        return False
+
+    WebDriverWait(driver, 20).until(replaced)
+    WebDriverWait(driver, 20).until(lambda d: d.execute_script("return document.readyState") == "complete")
