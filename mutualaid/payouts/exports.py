@@ -1,16 +1,15 @@
 """Files of a payout batch: the detail list and the summary for signature (PDF and xlsx), and the bank transfer
 file (代发: account name, card number, amount, memo) as xlsx and csv.
 
-The PDF embeds a Noto CJK font (``PAYOUTS_PDF_FONT``) so it renders Chinese on a machine without Chinese fonts.
+The PDFs are written by ``platform.table_pdf`` with the Noto CJK font (``PAYOUTS_PDF_FONT``) embedded, so they
+render Chinese on a machine without Chinese fonts.
 Card numbers appear in full only in the bank file. Every text cell is neutralised against spreadsheet formulas.
 """
 
 from __future__ import annotations
 
 import csv
-import html
 import io
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +18,7 @@ from django.conf import settings
 
 from mutualaid.payouts.models import LineKind, LineState, PayoutBatch, PayoutLine
 from mutualaid.payouts.rules import line_reference, neutralise, yuan_text
-from mutualaid.platform import crypto
+from mutualaid.platform import crypto, table_pdf
 
 DETAIL_HEADERS = (
     "序号",
@@ -178,144 +177,65 @@ def bank_file(batch: PayoutBatch, fmt: str) -> bytes:
 # --- PDF -------------------------------------------------------------------------------------------------------------
 
 
-_PAGE_NUMBERS = (
-    '@bottom-center { content: "第 " counter(page) " 页 / 共 " counter(pages) " 页"; font-size: 8pt; }'
-)
-
-
 def font_path() -> Path:
+    """The CJK font every printout embeds (``PAYOUTS_PDF_FONT``)."""
     return Path(settings.PAYOUTS_PDF_FONT)
 
 
-def _css() -> str:
-    font = font_path()
-    face = ""
-    if font.exists():
-        face = f'@font-face {{ font-family: "PayoutCJK"; src: url("{font.as_uri()}"); }}'
+def _meta_text(batch: PayoutBatch) -> str:
     return (
-        face
-        + """
-@page { size: A4 landscape; margin: 12mm 10mm 14mm 10mm;
-        """
-        + _PAGE_NUMBERS
-        + """ }
-body { font-family: "PayoutCJK", "Noto Sans CJK SC", sans-serif; font-size: 8.5pt; }
-h1 { font-size: 14pt; text-align: center; margin: 0 0 4mm 0; }
-p.meta { margin: 0 0 3mm 0; }
-table { border-collapse: collapse; width: 100%; }
-th, td { border: 0.5pt solid #333; padding: 1mm 1.5mm; }
-th { background: #eee; }
-td.n { text-align: right; }
-thead { display: table-header-group; }
-tr { page-break-inside: avoid; }
-table.sign td { border: none; padding: 6mm 4mm 2mm 0; width: 25%; }
-pre.list { font-family: "Noto Sans Mono CJK SC", "PayoutCJK", monospace; font-size: 8pt; line-height: 1.45;
-           margin: 0; break-after: page; }
-pre.list:last-of-type { break-after: auto; }
-"""
+        f"核准截止日：{batch.period_end:%Y-%m-%d}　状态：{batch.get_state_display()}"
+        f"　编制：{batch.prepared_by_username or '系统'}　审批：{batch.approved_by_username or '—'}"
     )
 
 
-def _render(body: str, *, numbered: bool = True) -> bytes:
-    from weasyprint import HTML
-
-    css = _css() if numbered else _css().replace(_PAGE_NUMBERS, "")
-    document = f"<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'><style>{css}</style></head>"
-    document += f"<body>{body}</body></html>"
-    return HTML(string=document).write_pdf()
-
-
-def _joined(parts: list[bytes]) -> bytes:
-    """One PDF of the pages of ``parts`` in order."""
-    if len(parts) == 1:
-        return parts[0]
-    from pypdf import PdfReader, PdfWriter
-
-    writer = PdfWriter()
-    for part in parts:
-        writer.append(PdfReader(io.BytesIO(part)))
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
-def _meta(batch: PayoutBatch) -> str:
-    return (
-        f"<p class='meta'>核准截止日：{batch.period_end:%Y-%m-%d}　状态：{html.escape(batch.get_state_display())}"
-        f"　编制：{html.escape(batch.prepared_by_username or '系统')}"
-        f"　审批：{html.escape(batch.approved_by_username or '—')}</p>"
-    )
-
-
-# The detail list is laid out as fixed-width text in the CJK monospace face of the embedded font (one text line a
-# row instead of a table of cells): WeasyPrint lays out a 10,000-line list in seconds instead of minutes.
-DETAIL_WIDTHS = (5, 12, 10, 18, 5, 11, 14, 19, 10, 26)
-DETAIL_RIGHT = (0, 5)
+# The detail list's columns in points (A4 landscape less margins: 786 pt); the amount and the number right-aligned.
+DETAIL_COLUMNS = tuple(
+    table_pdf.Column(title, width, right=title in ("序号", "金额（元）"))
+    for title, width in zip(DETAIL_HEADERS, (34, 84, 62, 112, 50, 66, 96, 120, 50, 112), strict=True)
+)
 ROWS_PER_PAGE = 36
-PAGES_PER_PART = 40
-
-
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def _fit(text: str, width: int, right: bool = False) -> str:
-    text = " ".join(str(text).split())
-    while _width(text) > width:
-        text = text[:-1]
-    space = " " * (width - _width(text))
-    return space + text if right else text + space
-
-
-def _text_row(cells) -> str:
-    return "  ".join(
-        _fit(str(c), w, i in DETAIL_RIGHT) for i, (c, w) in enumerate(zip(cells, DETAIL_WIDTHS, strict=True))
-    ).rstrip()
 
 
 def detail_pdf(batch: PayoutBatch) -> bytes:
-    """The detail list, laid out by WeasyPrint a part of ``PAGES_PER_PART`` pages at a time (memory stays flat
-    however long the month) and joined into one PDF; page numbers are in the text, counted over the whole list."""
-    header = _text_row(DETAIL_HEADERS)
-    pages: list[list[str]] = [[]]
-    first_page_rows = max(ROWS_PER_PAGE - 4, 1)
-    for number, line in enumerate(_lines(batch), start=1):
-        limit = first_page_rows if len(pages) == 1 else ROWS_PER_PAGE
-        if len(pages[-1]) >= limit:
-            pages.append([])
-        pages[-1].append(_text_row(_detail_row(number, line)))
+    """The detail list, written page by page with the embedded font subset to the characters used
+    (``platform.table_pdf``): a month of 10,000 lines takes about a second, where laying it out as HTML took 13 s."""
     _, count, total = summary(batch)
-    parts = []
-    for start in range(0, len(pages), PAGES_PER_PART):
-        body = [f"<h1>{html.escape(_title(batch, '明细表'))}</h1>", _meta(batch)] if start == 0 else []
-        for index, rows in enumerate(pages[start : start + PAGES_PER_PART], start=start + 1):
-            page_label = f"第 {index} 页 / 共 {len(pages)} 页"
-            rule = "-" * max(_width(header) - _width(page_label) - 1, 8) + " " + page_label
-            body.append(f"<pre class='list'>{html.escape(chr(10).join([header, rule, *rows]))}</pre>")
-        if start + PAGES_PER_PART >= len(pages):
-            body.append(f"<p class='meta'>共 {count} 笔，合计 {yuan_text(total)} 元</p>{_sign_off()}")
-        parts.append(_render("".join(body), numbered=False))
-    return _joined(parts)
+    rows = (
+        tuple(str(v) for v in _detail_row(number, line)) for number, line in enumerate(_lines(batch), start=1)
+    )
+    table = table_pdf.Table(
+        title=_title(batch, "明细表"),
+        meta=_meta_text(batch),
+        columns=DETAIL_COLUMNS,
+        rows=rows,
+        closing=f"共 {count} 笔，合计 {yuan_text(total)} 元",
+        sign_off=SIGN_OFF,
+        rows_per_page=ROWS_PER_PAGE,
+        first_page_rows=max(ROWS_PER_PAGE - 4, 1),
+    )
+    return table_pdf.table_pdf(table, font_path())
 
 
-def _sign_off() -> str:
-    cells = "".join(f"<td>{role}：<br><br>日期：</td>" for role in SIGN_OFF)
-    return f"<table class='sign'><tr>{cells}</tr></table>"
+SUMMARY_COLUMNS = (
+    table_pdf.Column("村", 426),
+    table_pdf.Column("笔数", 160, right=True),
+    table_pdf.Column("金额（元）", 200, right=True),
+)
 
 
 def summary_pdf(batch: PayoutBatch) -> bytes:
+    """Per village and in all, with the sign-off boxes, written the same way as the detail list."""
     villages, count, total = summary(batch)
-    rows = "".join(
-        f"<tr><td>{html.escape(v.name)}</td><td class='n'>{v.count}</td><td class='n'>{yuan_text(v.total_fen)}</td></tr>"
-        for v in villages
+    rows = [(v.name, str(v.count), yuan_text(v.total_fen)) for v in villages]
+    table = table_pdf.Table(
+        title=_title(batch, "汇总表"),
+        meta=_meta_text(batch),
+        columns=SUMMARY_COLUMNS,
+        rows=[*rows, ("合计", str(count), yuan_text(total))],
+        sign_off=SIGN_OFF,
     )
-    body = (
-        f"<h1>{html.escape(_title(batch, '汇总表'))}</h1>{_meta(batch)}"
-        "<table><thead><tr><th>村</th><th>笔数</th><th>金额（元）</th></tr></thead>"
-        f"<tbody>{rows}<tr><th>合计</th><td class='n'>{count}</td><td class='n'>{yuan_text(total)}</td></tr>"
-        f"</tbody></table>{_sign_off()}"
-    )
-    return _render(body)
+    return table_pdf.table_pdf(table, font_path())
 
 
 PRINTOUTS = {

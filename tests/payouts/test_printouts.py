@@ -86,8 +86,10 @@ def test_the_pdf_renders_chinese_on_a_machine_without_chinese_fonts(tmp_path):
     )
     script = (
         "import sys, django; django.setup()\n"
-        "from mutualaid.payouts.exports import _render\n"
-        "sys.stdout.buffer.write(_render('<h1>补助发放明细表</h1><pre class=\"list\">王大山  石盘村  5000.00</pre>'))\n"
+        "from mutualaid.payouts.exports import SUMMARY_COLUMNS, font_path\n"
+        "from mutualaid.platform.table_pdf import Table, table_pdf\n"
+        "table = Table('补助发放汇总表', '', SUMMARY_COLUMNS, [('石盘村', '1', '5000.00')], closing='王大山')\n"
+        "sys.stdout.buffer.write(table_pdf(table, font_path()))\n"
     )
     env = {
         **os.environ,
@@ -98,13 +100,12 @@ def test_the_pdf_renders_chinese_on_a_machine_without_chinese_fonts(tmp_path):
         [sys.executable, "-c", script], env=env, capture_output=True, timeout=120, check=True
     )
     text = _pdf_text(done.stdout)
-    assert "补助发放明细表" in text and "王大山" in text and "石盘村" in text
+    assert "补助发放汇总表" in text and "王大山" in text and "石盘村" in text
     assert "embedded" in _pdf_fonts(done.stdout)
 
 
-def test_a_long_list_is_laid_out_in_parts_and_joined(claims, users, monkeypatch):
+def test_a_long_list_runs_over_numbered_pages(claims, users, monkeypatch):
     monkeypatch.setattr(exports, "ROWS_PER_PAGE", 5)
-    monkeypatch.setattr(exports, "PAGES_PER_PART", 1)
     batch, _ = actions.gather_batch(APRIL, actor=users["town_admin"])
     content = exports.detail_pdf(batch)
     reader = PdfReader(io.BytesIO(content))
