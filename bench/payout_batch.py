@@ -147,7 +147,7 @@ def run(claims: int) -> dict:
     from django.db import connection
 
     from mutualaid.claims import selectors
-    from mutualaid.payouts import actions, exports, rules
+    from mutualaid.payouts import actions, bank_return, exports, rules
     from mutualaid.payouts.models import BatchState, LineState
     from mutualaid.tenants.models import Town
 
@@ -191,7 +191,7 @@ def run(claims: int) -> dict:
         content = return_file()
         batch = timed(
             "import_return",
-            lambda: actions.import_return(batch, content, file_name="回盘.csv", actor=finance),
+            lambda: bank_return.import_return(batch, content, file_name="回盘.csv", actor=finance),
         )
     assert batch.state == BatchState.SETTLED
     returned = batch.lines.filter(state=LineState.RETURNED).count()

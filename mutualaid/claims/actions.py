@@ -717,7 +717,7 @@ def request_info(claim: Claim, *, actor, reason: str) -> Claim:
 # --- after approval: payout batch, payment ------------------------------------------------------------------------
 # The monthly payout batches (printed lists, bank files) are the payouts domain's; these are the claim's side of
 # it: the state, the event, and the ledger movement that belongs to the claim. Recovery of a paid subsidy got by
-# fraud is payouts' alone (``payouts.actions.recover_claim``: a receivable from the member, repayments, write-off).
+# fraud is payouts' alone (``payouts.recoveries.recover_claim``: a receivable from the member, repayments, write-off).
 
 
 @transaction.atomic

@@ -44,7 +44,7 @@ from mutualaid.claims.models import Channel, Claim, ClaimState
 from mutualaid.enrolment.models import EnrolledMember
 from mutualaid.funds import actions as fund_actions
 from mutualaid.funds import ledger
-from mutualaid.payouts import actions, rules
+from mutualaid.payouts import actions, bank_return, recoveries, rules
 from mutualaid.payouts.models import BatchState, LineState, PayoutBatch
 from mutualaid.policies.design_inputs import service_fee_fen
 from mutualaid.policies.models import PolicyVersion
@@ -111,7 +111,7 @@ def _month(month: date, admin, finance, returned: int) -> PayoutBatch | None:
             f"{rules.line_reference(batch.month, line.pk)},{line.payee_name},{rules.yuan_text(line.amount_fen)},{status}"
         )
     with selectors.clock_at(_at(selectors.add_working_days(exported_on, 3), 15)):
-        batch = actions.import_return(
+        batch = bank_return.import_return(
             batch, "\n".join(rows).encode("gb18030"), file_name="回盘.csv", actor=finance
         )
     return batch
@@ -149,7 +149,7 @@ def _recover_scenario_claims(admin) -> None:
     fraud is found out (idempotent: a recovered claim is no longer listed)."""
     for claim, finding, day in to_recover():
         with selectors.clock_at(_at(day)):
-            actions.recover_claim(claim, finding=finding, actor=admin)
+            recoveries.recover_claim(claim, finding=finding, actor=admin)
 
 
 @transaction.atomic
@@ -157,7 +157,7 @@ def demo_town_payouts(town) -> None:
     """Town demo step (inside the town's schema)."""
     if PayoutBatch.objects.exists():
         # a demo made before recoveries were ledger receivables: book what its recovery still owes
-        actions.book_unbooked_recoveries(actor=None)
+        recoveries.book_unbooked_recoveries(actor=None)
         _recover_scenario_claims(_user(f"{town.slug}_admin"))
         return
     policy = (
@@ -191,14 +191,14 @@ def demo_town_payouts(town) -> None:
     if claim.state != ClaimState.PAID:
         return
     with selectors.clock_at(_at(date(2023, 1, 10))):
-        recovery = actions.recover_claim(
+        recovery = recoveries.recover_claim(
             claim,
             finding="经镇农业服务中心会同医院核查，所附住院费用清单系伪造，实际未发生住院",
             actor=admin,
         )
     if finance is not None:
         with selectors.clock_at(_at(date(2023, 1, 20))):
-            actions.record_repayment(
+            recoveries.record_repayment(
                 recovery,
                 amount_fen=max(recovery.amount_fen // 2, 1),
                 paid_on=date(2023, 1, 20),

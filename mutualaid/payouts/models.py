@@ -144,7 +144,7 @@ class Recovery(models.Model):
     recovered books it against the subsidy expense (``entry_id``), each repayment moves it to the bank
     (``Repayment.entry_id``), an approved write-off to the write-off loss (``write_off_entry_id``). So
     ``outstanding_fen`` always equals ``ledger.reference_balance(MEMBER_RECEIVABLE, reference)``
-    (``actions.recovery_consistency`` checks it).
+    (``recoveries.recovery_consistency`` checks it).
     """
 
     claim_id = models.BigIntegerField(unique=True)

@@ -19,6 +19,8 @@ from mutualaid.disclosure.tasks import draft_monthly_disclosures
 from mutualaid.funds.ledger import account_totals, balance_of
 from mutualaid.funds.models import JournalEntry
 from mutualaid.payouts import actions as payouts
+from mutualaid.payouts import bank_return as payout_bank_return
+from mutualaid.payouts import recoveries as payout_recoveries
 from mutualaid.platform.money import fen_to_yuan
 from mutualaid.platform.sms import RecordingSmsBackend
 from tests.claims.conftest import SHANGHAI
@@ -185,7 +187,9 @@ def test_an_approved_batch_or_a_paid_subsidy_is_not_reopened(published, users, m
     # Paid: the objection is upheld, the claim is not reopened; the town admin's recovery settles it.
     batch = PayoutBatch.objects.get(pk=batch.pk)
     payouts.export_batch(batch, fmt="csv", actor=users["town_finance"])
-    payouts.mark_lines(batch, [(pl.pk, True, "") for pl in batch.lines.all()], actor=users["town_finance"])
+    payout_bank_return.mark_lines(
+        batch, [(pl.pk, True, "") for pl in batch.lines.all()], actor=users["town_finance"]
+    )
     assert Claim.objects.get(pk=line["no"]).state == ClaimState.PAID
     actions.answer_objection(
         objection, reopen=True, answer="转镇农业服务中心核查追回", actor=users["reviewer"]
@@ -194,7 +198,9 @@ def test_an_approved_batch_or_a_paid_subsidy_is_not_reopened(published, users, m
     assert objection.state == ObjectionState.REOPENED
     assert Claim.objects.get(pk=line["no"]).state == ClaimState.PAID
     assert "追回" in rules.next_step(objection.state, "paid")
-    payouts.recover_claim(Claim.objects.get(pk=line["no"]), finding="住院系伪造", actor=users["town_admin"])
+    payout_recoveries.recover_claim(
+        Claim.objects.get(pk=line["no"]), finding="住院系伪造", actor=users["town_admin"]
+    )
     actions.resolve_objection(objection, outcome="查实骗取补助，已追回并通报", actor=users["reviewer"])
     objection.refresh_from_db()
     assert objection.outcome == "查实骗取补助，已追回并通报（补助已追回）"

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from mutualaid.claims.models import Claim, ClaimEvent, ClaimState, SmsNotice
 from mutualaid.funds.chart import BANK, PAYABLE_SUBSIDIES
 from mutualaid.funds.ledger import balance_of
-from mutualaid.payouts import actions, rules
+from mutualaid.payouts import actions, bank_return, rules
 from mutualaid.payouts.models import BatchState, LineState, PayoutBatch
 from mutualaid.platform.audit.models import AuditEvent
 from tests.payouts.conftest import APRIL
@@ -67,7 +67,7 @@ def test_the_whole_month_pays_and_returns_through_the_ledger(claims, users):
     content = return_csv(
         batch, [(head, "成功", ""), (spouse, "失败", "户名与卡号不符"), (neighbour, "成功", "")]
     )
-    batch = actions.import_return(batch, content, file_name="回盘.csv", actor=users["town_finance"])
+    batch = bank_return.import_return(batch, content, file_name="回盘.csv", actor=users["town_finance"])
     assert batch.state == BatchState.SETTLED
     assert state(claims["head"]) == ClaimState.PAID
     assert state(claims["spouse"]) == ClaimState.APPROVED
@@ -98,7 +98,7 @@ def test_returned_line_goes_to_the_next_batch_with_its_reason(claims, users, apr
     actions.approve_batch(batch, actor=users["town_finance"])
     actions.export_batch(batch, fmt="csv", actor=users["town_finance"])
     spouse_line = batch.lines.get(claim_id=claims["spouse"].pk)
-    actions.mark_lines(
+    bank_return.mark_lines(
         batch,
         [(line.pk, line.pk != spouse_line.pk, "账户已销户") for line in batch.lines.all()],
         actor=users["town_finance"],
@@ -129,12 +129,12 @@ def test_reversal_after_payment(claims, users):
     batch, _ = actions.gather_batch(APRIL, actor=users["town_admin"])
     actions.approve_batch(batch, actor=users["town_finance"])
     actions.export_batch(batch, fmt="csv", actor=users["town_finance"])
-    actions.mark_lines(
+    bank_return.mark_lines(
         batch, [(line.pk, True, "") for line in batch.lines.all()], actor=users["town_finance"]
     )
     payable = balance_of(2022, PAYABLE_SUBSIDIES)
     line = batch.lines.get(claim_id=claims["head"].pk)
-    actions.reverse_line(line, reason="银行撤回转账", actor=users["town_finance"])
+    bank_return.reverse_line(line, reason="银行撤回转账", actor=users["town_finance"])
     assert state(claims["head"]) == ClaimState.APPROVED
     assert balance_of(2022, PAYABLE_SUBSIDIES) == payable + 500_000
     line.refresh_from_db()
@@ -165,7 +165,7 @@ def test_bad_input_is_refused_and_nothing_is_written(claims, users):
     ]
     for rows, code in cases:
         with pytest.raises(ValidationError) as exc:
-            actions.import_return(
+            bank_return.import_return(
                 batch, return_csv(batch, rows), file_name="r.csv", actor=users["town_finance"]
             )
         assert codes(exc.value) == {"lines": code}
@@ -173,10 +173,10 @@ def test_bad_input_is_refused_and_nothing_is_written(claims, users):
         rules.yuan_text(lines[0].amount_fen).encode(), b"1.00"
     )
     with pytest.raises(ValidationError) as exc:
-        actions.import_return(batch, wrong, file_name="r.csv", actor=users["town_finance"])
+        bank_return.import_return(batch, wrong, file_name="r.csv", actor=users["town_finance"])
     assert codes(exc.value) == {"lines": "amount_mismatch"}
     with pytest.raises(ValidationError) as exc:
-        actions.import_return(batch, b"garbage", file_name="r.csv", actor=users["town_finance"])
+        bank_return.import_return(batch, b"garbage", file_name="r.csv", actor=users["town_finance"])
     assert codes(exc.value) == {"file": "bad_file"}
     assert balance_of(2022, BANK) == bank
     assert not batch.lines.exclude(state=LineState.PENDING).exists()

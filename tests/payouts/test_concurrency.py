@@ -16,7 +16,7 @@ from mutualaid.claims import selectors
 from mutualaid.claims.models import Claim, ClaimState
 from mutualaid.funds.chart import BANK
 from mutualaid.funds.ledger import balance_of
-from mutualaid.payouts import actions, rules
+from mutualaid.payouts import actions, bank_return, recoveries, rules
 from mutualaid.payouts.models import BatchPosting, BatchState, LineState, PayoutBatch, PayoutLine, PostingKind
 from tests.claims.conftest import SHANGHAI
 from tests.claims.test_concurrency import _member
@@ -97,7 +97,7 @@ def test_a_batch_is_made_once_and_paid_once_under_concurrency(race_schema):
 
     lines = list(PayoutLine.objects.filter(batch=batch).order_by("pk"))
     marks = [(line.pk, i != 0, "卡号错误") for i, line in enumerate(lines)]
-    marked = at_once(4, lambda i: actions.mark_lines(batch, marks, actor=finance).state)
+    marked = at_once(4, lambda i: bank_return.mark_lines(batch, marks, actor=finance).state)
     assert sorted(marked, key=str) == [BatchState.SETTLED] + ["wrong_state"] * 3  # settled by the first
     assert Claim.objects.filter(pk__in=ids, state=ClaimState.PAID).count() == 11
     assert Claim.objects.filter(pk__in=ids, state=ClaimState.APPROVED).count() == 1
@@ -125,7 +125,7 @@ def test_two_imports_of_one_return_file_record_it_once(race_schema):
         ]
     ).encode()
     results = at_once(
-        2, lambda i: actions.import_return(batch, content, file_name="r.csv", actor=finance).state
+        2, lambda i: bank_return.import_return(batch, content, file_name="r.csv", actor=finance).state
     )
     assert sorted(results, key=str) == [BatchState.SETTLED, "wrong_state"]
     assert BatchPosting.objects.filter(kind=PostingKind.RETURN).count() == 1
@@ -145,10 +145,10 @@ def test_recovery_at_once_books_one_receivable_and_repayments_never_exceed_it(ra
         batch, _ = actions.gather_batch(APRIL, actor=admin)
         actions.approve_batch(batch, actor=finance)
         actions.export_batch(batch, fmt="csv", actor=finance)
-        actions.mark_lines(batch, [(line.pk, True, "") for line in batch.lines.all()], actor=finance)
+        bank_return.mark_lines(batch, [(line.pk, True, "") for line in batch.lines.all()], actor=finance)
     claim = Claim.objects.get(pk=claim.pk)
 
-    recovered = at_once(2, lambda i: actions.recover_claim(claim, finding="伪造票据", actor=admin).pk)
+    recovered = at_once(2, lambda i: recoveries.recover_claim(claim, finding="伪造票据", actor=admin).pk)
     assert sorted(recovered, key=str)[1] == "already_recovered"
     recovery = Recovery.objects.get()
     assert balance_of(2022, MEMBER_RECEIVABLE) == 500_000
@@ -156,7 +156,7 @@ def test_recovery_at_once_books_one_receivable_and_repayments_never_exceed_it(ra
     repaid = at_once(
         3,
         lambda i: (
-            actions.record_repayment(recovery, amount_fen=200_000, paid_on=APRIL, actor=finance).repaid_fen
+            recoveries.record_repayment(recovery, amount_fen=200_000, paid_on=APRIL, actor=finance).repaid_fen
         ),
     )
     assert sorted(repaid, key=str) == [200_000, 400_000, "exceeds_balance"]

@@ -12,7 +12,7 @@ from mutualaid.enrolment import demo as enrolment_demo
 from mutualaid.funds.chart import BANK, EXPENSE_SERVICE_FEES, MEMBER_RECEIVABLE, PAYABLE_SERVICE_FEES
 from mutualaid.funds.ledger import account_totals, balance_of
 from mutualaid.funds.models import EntryKind, JournalEntry, JournalLine
-from mutualaid.payouts import actions, exports
+from mutualaid.payouts import actions, exports, recoveries
 from mutualaid.payouts.demo import demo_town_payouts
 from mutualaid.payouts.models import (
     BatchState,
@@ -72,15 +72,15 @@ def test_demo_batches(
     # every state in the town: the claims demo's "recovered" scenario recovered here, as a receivable
     assert set(Claim.objects.values_list("state", flat=True)) == set(ClaimState.values)
     assert to_recover() == []
-    recoveries = list(Recovery.objects.order_by("pk"))
-    assert len(recoveries) == (2 if town_fixture == "xinsheng" else 1)
-    assert recoveries[0].finding.startswith("经核查住院票据系伪造")
-    for recovery in recoveries:
-        figures = actions.recovery_consistency(recovery)
+    recovered = list(Recovery.objects.order_by("pk"))
+    assert len(recovered) == (2 if town_fixture == "xinsheng" else 1)
+    assert recovered[0].finding.startswith("经核查住院票据系伪造")
+    for recovery in recovered:
+        figures = recoveries.recovery_consistency(recovery)
         assert figures["booked_fen"] == figures["amount_fen"] > 0
-    assert balance_of(2022, MEMBER_RECEIVABLE) == sum(r.outstanding_fen for r in recoveries)
+    assert balance_of(2022, MEMBER_RECEIVABLE) == sum(r.outstanding_fen for r in recovered)
     booked = JournalEntry.objects.filter(kind=EntryKind.SUBSIDY_RECOVERY)
-    assert booked.count() == len(recoveries)
+    assert booked.count() == len(recovered)
     assert not JournalLine.objects.filter(entry__in=booked, account__key=BANK).exists()
     if town_fixture == "dagong":
         november = months["2022-11-01"]
@@ -93,7 +93,7 @@ def test_demo_batches(
     else:
         recovery = Recovery.objects.get(repaid_fen__gt=0)  # December's, partly repaid
         assert TownNotice.objects.get(recovery=recovery).title.startswith("关于追回")
-        figures = actions.recovery_consistency(recovery)
+        figures = recoveries.recovery_consistency(recovery)
         assert figures["outstanding_fen"] == figures["receivable_fen"] > 0
         # 新胜镇: the fund pays the firm — November's fee settled in December's batch
         fee = december.lines.get(kind=LineKind.SERVICE_FEE)

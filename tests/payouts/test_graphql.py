@@ -13,7 +13,7 @@ from graphql_relay import to_global_id
 
 from mutualaid.claims.models import Claim
 from mutualaid.funds.models import JournalEntry
-from mutualaid.payouts import actions, rules
+from mutualaid.payouts import actions, bank_return, rules
 from mutualaid.payouts.models import PayoutBatch, PayoutLine
 from mutualaid.platform.audit.models import AuditEvent
 from tests.claims.conftest import OTHER_VILLAGE, VILLAGE
@@ -278,7 +278,7 @@ def test_recovery_through_the_api_books_the_receivable(claims, users, scheme):
     batch, _ = actions.gather_batch(APRIL, actor=users["town_admin"])
     actions.approve_batch(batch, actor=users["town_finance"])
     actions.export_batch(batch, fmt="csv", actor=users["town_finance"])
-    actions.mark_lines(
+    bank_return.mark_lines(
         batch, [(line.pk, True, "") for line in batch.lines.all()], actor=users["town_finance"]
     )
     claim_id = to_global_id("Claim", f"{town.code}:{claims['head'].pk}")

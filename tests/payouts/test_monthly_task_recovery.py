@@ -15,7 +15,7 @@ from mutualaid.claims.models import Claim, ClaimState, MemberYearTotal
 from mutualaid.funds import ledger
 from mutualaid.funds.chart import BANK, EXPENSE_SERVICE_FEES, EXPENSE_SUBSIDIES, PAYABLE_SERVICE_FEES
 from mutualaid.funds.models import EntryKind, JournalLine
-from mutualaid.payouts import actions, exports
+from mutualaid.payouts import actions, bank_return, exports, reconciliation, recoveries
 from mutualaid.payouts.models import LineKind, PayoutBatch, RecoveryState, TownNotice
 from mutualaid.payouts.tasks import prepare_monthly_batches
 from tests.payouts.conftest import APRIL
@@ -63,7 +63,7 @@ def _paid_head(claims, users):
     batch, _ = actions.gather_batch(APRIL, actor=users["town_admin"])
     actions.approve_batch(batch, actor=users["town_finance"])
     actions.export_batch(batch, fmt="csv", actor=users["town_finance"])
-    actions.mark_lines(
+    bank_return.mark_lines(
         batch, [(line.pk, True, "") for line in batch.lines.all()], actor=users["town_finance"]
     )
     return Claim.objects.get(pk=claims["head"].pk)
@@ -74,21 +74,21 @@ def test_recovery_of_fraud(claims, users):
     year_before = MemberYearTotal.objects.get(member_id=head.member_id).approved_fen
     expense = ledger.balance_of(2022, EXPENSE_SUBSIDIES)
     bank = ledger.balance_of(2022, BANK)
-    recovery = actions.recover_claim(head, finding="伪造住院费用清单", actor=users["town_admin"])
+    recovery = recoveries.recover_claim(head, finding="伪造住院费用清单", actor=users["town_admin"])
     assert Claim.objects.get(pk=head.pk).state == ClaimState.RECOVERED
     assert MemberYearTotal.objects.get(member_id=head.member_id).approved_fen == year_before - 500_000
     notice = TownNotice.objects.get()
     assert "骗取" in notice.title and "王大山" not in notice.title  # the name masked
     assert "伪造住院费用清单" in notice.body
     with pytest.raises(ValidationError) as exc:
-        actions.recover_claim(head, finding="再来", actor=users["town_admin"])
+        recoveries.recover_claim(head, finding="再来", actor=users["town_admin"])
     assert codes(exc.value) == {"claim": "already_recovered"}
 
-    actions.record_repayment(
+    recoveries.record_repayment(
         recovery, amount_fen=200_000, paid_on=date(2023, 4, 1), actor=users["town_finance"]
     )
     with pytest.raises(ValidationError) as exc:
-        actions.record_repayment(
+        recoveries.record_repayment(
             recovery, amount_fen=400_000, paid_on=date(2023, 4, 1), actor=users["town_finance"]
         )
     assert codes(exc.value) == {"amount": "exceeds_balance"}
@@ -96,11 +96,11 @@ def test_recovery_of_fraud(claims, users):
     # the whole subsidy left the expense when the claim was marked recovered (a receivable since)
     assert ledger.balance_of(2022, EXPENSE_SUBSIDIES) == expense - 500_000
 
-    actions.request_write_off(recovery, reason="当事人已去世，无力偿还", actor=users["town_admin"])
+    recoveries.request_write_off(recovery, reason="当事人已去世，无力偿还", actor=users["town_admin"])
     with pytest.raises(ValidationError) as exc:
-        actions.approve_write_off(recovery, actor=users["town_admin"])
+        recoveries.approve_write_off(recovery, actor=users["town_admin"])
     assert codes(exc.value) == {"recovery": "same_person"}
-    recovery = actions.approve_write_off(recovery, actor=users["town_finance"])
+    recovery = recoveries.approve_write_off(recovery, actor=users["town_finance"])
     assert recovery.state == RecoveryState.WRITTEN_OFF and recovery.written_off_fen == 300_000
     assert recovery.outstanding_fen == 0
 
@@ -118,21 +118,23 @@ def test_bank_statement_reconciliation(claims, users):
         f"{on:%Y/%m/%d},{amount / 100 if amount > 0 else ''},{-amount / 100 if amount < 0 else ''},代发"
         for on, amount in entries
     ]
-    recon = actions.reconcile(
+    recon = reconciliation.reconcile(
         APRIL, "\n".join(rows).encode("gbk"), file_name="对账单.csv", actor=users["town_finance"]
     )
     assert recon.closed and recon.difference_fen == 0 and len(recon.matched) == len(entries)
     rows.append("2023/04/02,12.00,,利息")
-    recon = actions.reconcile(
+    recon = reconciliation.reconcile(
         APRIL, "\n".join(rows).encode("gbk"), file_name="对账单.csv", actor=users["town_finance"]
     )
     assert not recon.closed and recon.difference_fen == 1200 and len(recon.bank_only) == 1
 
-    recon = actions.book_statement_line(APRIL, recon.bank_only[0]["row"], scheme_year=2022, reason="专户利息",
+    recon = reconciliation.book_statement_line(APRIL, recon.bank_only[0]["row"], scheme_year=2022, reason="专户利息",
                                         actor=users["town_finance"])  # fmt: skip
     assert recon.closed and recon.difference_fen == 0 and not recon.bank_only
     with pytest.raises(ValidationError) as exc:
-        actions.book_statement_line(APRIL, 999, scheme_year=2022, reason="x", actor=users["town_finance"])
+        reconciliation.book_statement_line(
+            APRIL, 999, scheme_year=2022, reason="x", actor=users["town_finance"]
+        )
     assert codes(exc.value) == {"row": "unknown_line"}
 
 

@@ -26,7 +26,7 @@ from mutualaid.funds.chart import (
     chart,
 )
 from mutualaid.funds.models import EntryKind, JournalEntry, JournalLine
-from mutualaid.payouts import actions
+from mutualaid.payouts import actions, bank_return, recoveries
 from mutualaid.payouts.models import Recovery, RecoveryState
 from mutualaid.platform.audit.models import AuditEvent
 from tests.payouts.conftest import APRIL
@@ -40,7 +40,7 @@ def _paid(claims, users, key: str = "head") -> Claim:
     batch, _ = actions.gather_batch(APRIL, actor=users["town_admin"])
     actions.approve_batch(batch, actor=users["town_finance"])
     actions.export_batch(batch, fmt="csv", actor=users["town_finance"])
-    actions.mark_lines(
+    bank_return.mark_lines(
         batch, [(line.pk, True, "") for line in batch.lines.all()], actor=users["town_finance"]
     )
     return Claim.objects.get(pk=claims[key].pk)
@@ -53,7 +53,7 @@ def _balanced(scheme_year: int = 2022) -> bool:
 
 def _consistent(recovery: Recovery) -> dict[str, int]:
     recovery.refresh_from_db()
-    c = actions.recovery_consistency(recovery)
+    c = recoveries.recovery_consistency(recovery)
     assert c["outstanding_fen"] == c["receivable_fen"]
     assert c["booked_fen"] == c["amount_fen"]
     assert c["repaid_fen"] == c["ledger_repaid_fen"] and c["written_off_fen"] == c["ledger_written_off_fen"]
@@ -72,7 +72,7 @@ def test_marking_a_paid_claim_recovered_books_a_receivable_against_the_subsidy_e
     expense, bank = ledger.balance_of(2022, EXPENSE_SUBSIDIES), ledger.balance_of(2022, BANK)
     year_before = MemberYearTotal.objects.get(member_id=head.member_id).approved_fen
 
-    recovery = actions.recover_claim(head, finding="伪造住院费用清单", actor=users["town_admin"])
+    recovery = recoveries.recover_claim(head, finding="伪造住院费用清单", actor=users["town_admin"])
 
     assert ledger.balance_of(2022, MEMBER_RECEIVABLE) == 500_000
     assert ledger.balance_of(2022, EXPENSE_SUBSIDIES) == expense - 500_000
@@ -126,10 +126,10 @@ def test_no_code_path_posts_a_subsidy_recovery_from_the_bank_to_the_expense():
 
 
 def test_repayments_move_the_receivable_to_the_bank_until_settled(claims, users):
-    recovery = actions.recover_claim(_paid(claims, users), finding="虚开票据", actor=users["town_admin"])
+    recovery = recoveries.recover_claim(_paid(claims, users), finding="虚开票据", actor=users["town_admin"])
     expense, bank = ledger.balance_of(2022, EXPENSE_SUBSIDIES), ledger.balance_of(2022, BANK)
     for n, amount in enumerate((100_000, 150_000, 250_000), start=1):
-        recovery = actions.record_repayment(
+        recovery = recoveries.record_repayment(
             recovery, amount_fen=amount, paid_on=date(2023, 4, 1), actor=users["town_finance"]
         )
         assert _consistent(recovery)["outstanding_fen"] == 500_000 - sum((100_000, 150_000, 250_000)[:n])
@@ -143,7 +143,7 @@ def test_repayments_move_the_receivable_to_the_bank_until_settled(claims, users)
     )
     assert kinds == {EntryKind.SUBSIDY_RECOVERY, EntryKind.RECOVERY_REPAYMENT}
     with pytest.raises(ValidationError) as exc:
-        actions.record_repayment(
+        recoveries.record_repayment(
             recovery, amount_fen=1, paid_on=date(2023, 4, 1), actor=users["town_finance"]
         )
     assert codes(exc.value) == {"recovery": "wrong_state"}
@@ -151,20 +151,20 @@ def test_repayments_move_the_receivable_to_the_bank_until_settled(claims, users)
 
 def test_an_approved_write_off_posts_the_rest_to_the_write_off_loss(claims, users):
     head = _paid(claims, users)
-    recovery = actions.recover_claim(head, finding="伪造住院费用清单", actor=users["town_admin"])
-    actions.record_repayment(
+    recovery = recoveries.recover_claim(head, finding="伪造住院费用清单", actor=users["town_admin"])
+    recoveries.record_repayment(
         recovery, amount_fen=200_000, paid_on=date(2023, 4, 1), actor=users["town_finance"]
     )
     expense = ledger.balance_of(2022, EXPENSE_SUBSIDIES)
     year_total = MemberYearTotal.objects.get(member_id=head.member_id).approved_fen
-    actions.request_write_off(recovery, reason="当事人已去世，无力偿还", actor=users["town_admin"])
+    recoveries.request_write_off(recovery, reason="当事人已去世，无力偿还", actor=users["town_admin"])
     assert ledger.balance_of(2022, EXPENSE_RECOVERY_WRITE_OFFS) == 0  # a request posts nothing
     with pytest.raises(ValidationError) as exc:
-        actions.approve_write_off(recovery, actor=users["town_admin"])
+        recoveries.approve_write_off(recovery, actor=users["town_admin"])
     assert codes(exc.value) == {"recovery": "same_person"}
     assert ledger.balance_of(2022, MEMBER_RECEIVABLE) == 300_000  # the refusal wrote nothing
 
-    recovery = actions.approve_write_off(recovery, actor=users["town_finance"])
+    recovery = recoveries.approve_write_off(recovery, actor=users["town_finance"])
 
     assert recovery.state == RecoveryState.WRITTEN_OFF and recovery.written_off_fen == 300_000
     assert ledger.balance_of(2022, MEMBER_RECEIVABLE) == 0
@@ -181,7 +181,7 @@ def test_an_approved_write_off_posts_the_rest_to_the_write_off_loss(claims, user
 
 
 def test_recovery_entries_are_not_reversed_by_hand_and_the_ledger_refuses_overpaying(claims, users):
-    recovery = actions.recover_claim(_paid(claims, users), finding="虚开票据", actor=users["town_admin"])
+    recovery = recoveries.recover_claim(_paid(claims, users), finding="虚开票据", actor=users["town_admin"])
     with pytest.raises(ValidationError) as exc:
         postings.reverse_entry(recovery.entry_id, reason="弄错了", actor=users["town_finance"])
     assert codes(exc.value) == {"entry_id": "not_reversible"}
@@ -199,14 +199,14 @@ def test_recovery_entries_are_not_reversed_by_hand_and_the_ledger_refuses_overpa
 
 
 def test_after_the_year_is_closed_the_receivable_is_carried_and_repaid_in_the_next_year(claims, users):
-    recovery = actions.recover_claim(_paid(claims, users), finding="虚开票据", actor=users["town_admin"])
-    actions.record_repayment(
+    recovery = recoveries.recover_claim(_paid(claims, users), finding="虚开票据", actor=users["town_admin"])
+    recoveries.record_repayment(
         recovery, amount_fen=100_000, paid_on=date(2023, 4, 1), actor=users["town_finance"]
     )
     fund_actions.close_year(2022, users["town_finance"])
     assert ledger.balance_of(2023, MEMBER_RECEIVABLE) == 400_000  # carried by the opening entry
 
-    recovery = actions.record_repayment(
+    recovery = recoveries.record_repayment(
         recovery, amount_fen=150_000, paid_on=date(2023, 4, 1), actor=users["town_finance"]
     )
 
@@ -216,12 +216,12 @@ def test_after_the_year_is_closed_the_receivable_is_carried_and_repaid_in_the_ne
 
 
 def test_the_month_s_disclosure_reconciles_with_recovery_repayment_and_write_off(claims, users, scheme):
-    recovery = actions.recover_claim(_paid(claims, users), finding="虚开票据", actor=users["town_admin"])
-    actions.record_repayment(
+    recovery = recoveries.recover_claim(_paid(claims, users), finding="虚开票据", actor=users["town_admin"])
+    recoveries.record_repayment(
         recovery, amount_fen=200_000, paid_on=date(2023, 4, 1), actor=users["town_finance"]
     )
-    actions.request_write_off(recovery, reason="无力偿还", actor=users["town_admin"])
-    actions.approve_write_off(recovery, actor=users["town_finance"])
+    recoveries.request_write_off(recovery, reason="无力偿还", actor=users["town_admin"])
+    recoveries.approve_write_off(recovery, actor=users["town_finance"])
 
     built = builder.build(APRIL, town_name="新胜镇", town_code=scheme.town.code)
 
@@ -239,11 +239,11 @@ def test_a_recovery_marked_before_the_receivable_existed_is_booked_once(claims, 
         claim_id=head.pk, member_id=head.member_id, scheme_year=2022, amount_fen=500_000, repaid_fen=10_000,
         finding="旧数据",
     )  # fmt: skip
-    assert actions.book_unbooked_recoveries(actor=None) == 1
-    assert actions.book_unbooked_recoveries(actor=None) == 0
+    assert recoveries.book_unbooked_recoveries(actor=None) == 1
+    assert recoveries.book_unbooked_recoveries(actor=None) == 0
     legacy.refresh_from_db()
     assert legacy.voucher and ledger.reference_balance(MEMBER_RECEIVABLE, legacy.reference) == 490_000
-    actions.record_repayment(
+    recoveries.record_repayment(
         legacy, amount_fen=490_000, paid_on=date(2023, 4, 1), actor=users["town_finance"]
     )
     legacy.refresh_from_db()

@@ -14,7 +14,7 @@ from django.test import Client
 from mutualaid.claims.models import Claim, ClaimState
 from mutualaid.funds.chart import BANK
 from mutualaid.funds.models import JournalLine
-from mutualaid.payouts import actions, rules
+from mutualaid.payouts import actions, bank_return, rules
 from mutualaid.payouts.models import BatchState, LineState, PayoutBatch, Reconciliation, Recovery
 from tests.payouts.conftest import APRIL, april, claims  # noqa: F401 - fixtures
 from tests.web.conftest import TOWN
@@ -215,7 +215,7 @@ def test_finance_reconciles_the_bank_statement_and_books_the_interest(claims, us
 def test_the_admin_recovers_a_paid_claim_and_finance_records_repayments(claims, users, as_user):  # noqa: F811
     batch = exported(users)
     head = batch.lines.get(claim_id=claims["head"].pk)
-    actions.mark_lines(batch, [(head.pk, True, "")], actor=users["town_finance"])
+    bank_return.mark_lines(batch, [(head.pk, True, "")], actor=users["town_finance"])
     admin, finance = as_user(users["town_admin"]), as_user(users["town_finance"])
     # the paid line offers recovery to the admin; the claim page loads the form for the admin only
     assert f"/console/payouts/recover/{claims['head'].pk}/" in page(admin.get(batch_url(batch)))
@@ -246,7 +246,7 @@ def test_the_admin_recovers_a_paid_claim_and_finance_records_repayments(claims, 
 def test_a_coordinator_sees_their_villages_paid_and_pending_subsidies(claims, users, as_user):  # noqa: F811
     batch = exported(users)
     head = batch.lines.get(claim_id=claims["head"].pk)
-    actions.mark_lines(batch, [(head.pk, True, "")], actor=users["town_finance"])
+    bank_return.mark_lines(batch, [(head.pk, True, "")], actor=users["town_finance"])
     coordinator = as_user(users["coordinator"])
     html = page(coordinator.get(f"{PAYOUTS}village/"))
     # their village: 王大山 paid, 李小红 pending in the April batch, 钱五's (approved in April) pending; not 赵四

@@ -8,7 +8,7 @@ import pytest
 
 from mutualaid.claims.models import Claim
 from mutualaid.funds.models import JournalEntry
-from mutualaid.payouts import actions
+from mutualaid.payouts import actions, bank_return, recoveries
 from mutualaid.payouts.models import PayoutBatch, PayoutLine, Reconciliation, Recovery, Repayment, TownNotice
 from tests.payouts.conftest import APRIL, april, claims  # noqa: F401 - fixtures
 from tests.web.conftest import ROLES, TOWN
@@ -36,7 +36,7 @@ def world(claims, users):  # noqa: F811
     actions.approve_batch(batch, actor=users["town_finance"])
     batch, _ = actions.export_batch(batch, fmt="csv", actor=users["town_finance"])
     head = batch.lines.get(claim_id=claims["head"].pk)
-    actions.mark_lines(batch, [(head.pk, True, "")], actor=users["town_finance"])
+    bank_return.mark_lines(batch, [(head.pk, True, "")], actor=users["town_finance"])
     return {"batch": batch, "paid": claims["head"].pk}
 
 
@@ -96,7 +96,7 @@ def _exported(claims, users):  # noqa: F811
 def _paid(claims, users):  # noqa: F811
     batch = _exported(claims, users)
     head = batch.lines.get(claim_id=claims["head"].pk)
-    actions.mark_lines(batch, [(head.pk, True, "")], actor=users["town_finance"])
+    bank_return.mark_lines(batch, [(head.pk, True, "")], actor=users["town_finance"])
     return batch
 
 
@@ -146,7 +146,7 @@ def setup_recover(claims, users):  # noqa: F811
 
 def setup_repay(claims, users):  # noqa: F811
     _paid(claims, users)
-    recovery = actions.recover_claim(
+    recovery = recoveries.recover_claim(
         Claim.objects.get(pk=claims["head"].pk), finding="伪造", actor=users["town_admin"]
     )
     return "console/payouts/recoveries/", {
@@ -159,7 +159,7 @@ def setup_repay(claims, users):  # noqa: F811
 
 def setup_request_write_off(claims, users):  # noqa: F811
     _paid(claims, users)
-    recovery = actions.recover_claim(
+    recovery = recoveries.recover_claim(
         Claim.objects.get(pk=claims["head"].pk), finding="伪造", actor=users["town_admin"]
     )
     return "console/payouts/recoveries/", {
@@ -172,8 +172,8 @@ def setup_request_write_off(claims, users):  # noqa: F811
 def setup_approve_write_off(claims, users):  # noqa: F811
     _paid(claims, users)
     claim = Claim.objects.get(pk=claims["head"].pk)
-    recovery = actions.recover_claim(claim, finding="伪造", actor=users["town_admin"])
-    actions.request_write_off(recovery, reason="已故无遗产", actor=users["town_admin"])
+    recovery = recoveries.recover_claim(claim, finding="伪造", actor=users["town_admin"])
+    recoveries.request_write_off(recovery, reason="已故无遗产", actor=users["town_admin"])
     return "console/payouts/recoveries/", {"action": "approve_write_off", "recovery": recovery.pk}
 
 

@@ -12,8 +12,8 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from mutualaid.payouts import actions
 from mutualaid.payouts import permissions as perms
+from mutualaid.payouts import reconciliation as reconciliation_actions
 from mutualaid.payouts.models import Reconciliation
 from mutualaid.web import nav
 from mutualaid.web.access import perform, render, town_page
@@ -66,7 +66,7 @@ def reconciliation(request):
                 data = book.cleaned_data
 
                 def book_line():
-                    return actions.book_statement_line(
+                    return reconciliation_actions.book_statement_line(
                         _month(request.POST.get("month", "")),
                         data["row"],
                         scheme_year=data["scheme_year"],
@@ -84,7 +84,7 @@ def reconciliation(request):
                 f = upload.cleaned_data["file"]
 
                 def reconcile():
-                    return actions.reconcile(
+                    return reconciliation_actions.reconcile(
                         _month(upload.cleaned_data["month"]), f.read(), file_name=f.name or "", actor=user
                     )
 

@@ -19,7 +19,7 @@ from mutualaid.claims import permissions as claim_perms
 from mutualaid.claims.models import Claim, ClaimState
 from mutualaid.enrolment.models import Village
 from mutualaid.enrolment.permissions import visible_villages
-from mutualaid.payouts import actions, exports
+from mutualaid.payouts import actions, bank_return, exports
 from mutualaid.payouts import permissions as perms
 from mutualaid.payouts.models import (
     BatchState,
@@ -150,7 +150,7 @@ def batch_detail(request, pk: int):
                 raise Http404("未找到页面")
             failed_line = line.pk
             if remove_form.is_valid():
-                write = actions.remove_line if action == "remove" else actions.reverse_line
+                write = actions.remove_line if action == "remove" else bank_return.reverse_line
                 done = perform(
                     remove_form, lambda: write(line, reason=remove_form.cleaned_data["reason"], actor=user)
                 )
@@ -167,7 +167,7 @@ def batch_detail(request, pk: int):
                 f = return_form.cleaned_data["file"]
                 done = perform(
                     return_form,
-                    lambda: actions.import_return(batch, f.read(), file_name=f.name or "", actor=user),
+                    lambda: bank_return.import_return(batch, f.read(), file_name=f.name or "", actor=user),
                     {"lines": "file"},
                 )
         else:
@@ -176,7 +176,7 @@ def batch_detail(request, pk: int):
             if mark_form.is_valid():
                 data = mark_form.cleaned_data
                 result = (data["line"], data["result"] == "paid", data["reason"])
-                done = perform(mark_form, lambda: actions.mark_lines(batch, [result], actor=user))
+                done = perform(mark_form, lambda: bank_return.mark_lines(batch, [result], actor=user))
         if done is not None:
             messages.success(request, DONE_MESSAGES[action])
             return redirect(request.get_full_path())

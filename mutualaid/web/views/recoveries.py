@@ -13,8 +13,8 @@ from django.shortcuts import redirect
 from mutualaid.claims import permissions as claim_perms
 from mutualaid.claims import selectors as claim_selectors
 from mutualaid.claims.models import Claim, ClaimState
-from mutualaid.payouts import actions
 from mutualaid.payouts import permissions as perms
+from mutualaid.payouts import recoveries as recovery_actions
 from mutualaid.payouts.models import Recovery, RecoveryState, TownNotice
 from mutualaid.platform.crypto import mask_name
 from mutualaid.web import nav
@@ -48,7 +48,9 @@ def recover(request, claim_pk: int):
     if request.method == "POST" and form.is_valid():
         recovery = perform(
             form,
-            lambda: actions.recover_claim(claim, finding=form.cleaned_data["finding"], actor=request.user),
+            lambda: recovery_actions.recover_claim(
+                claim, finding=form.cleaned_data["finding"], actor=request.user
+            ),
         )
         if recovery is not None:
             messages.success(request, "已追回并在全镇通报：该款项转为应收，登记退款见补助追回")
@@ -87,7 +89,7 @@ def recoveries(request):
 
                 def repay():
                     amount = fen_of(data["amount"], "amount", allow_zero=False)
-                    return actions.record_repayment(
+                    return recovery_actions.record_repayment(
                         recovery, amount_fen=amount, paid_on=data["paid_on"], actor=user
                     )
 
@@ -96,9 +98,11 @@ def recoveries(request):
             form = ReasonForm(request.POST)
             if form.is_valid():
                 reason = form.cleaned_data["reason"]
-                done = perform(form, lambda: actions.request_write_off(recovery, reason=reason, actor=user))
+                done = perform(
+                    form, lambda: recovery_actions.request_write_off(recovery, reason=reason, actor=user)
+                )
         else:
-            done = perform(form, lambda: actions.approve_write_off(recovery, actor=user))
+            done = perform(form, lambda: recovery_actions.approve_write_off(recovery, actor=user))
         if done is not None:
             messages.success(request, "已办理")
             return redirect("web-payout-recoveries")

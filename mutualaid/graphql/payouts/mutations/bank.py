@@ -11,7 +11,7 @@ from mutualaid.graphql.enrolment.types import DownloadFile, download
 from mutualaid.graphql.payouts.inputs import PayoutFileFormat, PayoutLineResultInput
 from mutualaid.graphql.payouts.mutations.base import BatchMutation, PayoutError, batch_of, line_of
 from mutualaid.graphql.payouts.types import PayoutLineType, town_pk
-from mutualaid.payouts import actions
+from mutualaid.payouts import actions, bank_return
 from mutualaid.payouts import permissions as perms
 
 
@@ -51,7 +51,9 @@ class ImportPayoutReturn(BatchMutation):
         content = file.read()
         name = getattr(file, "name", "") or ""
         return cls(
-            batch=actions.import_return(batch_of(info, id), content, file_name=name, actor=info.context.user)
+            batch=bank_return.import_return(
+                batch_of(info, id), content, file_name=name, actor=info.context.user
+            )
         )
 
 
@@ -73,7 +75,7 @@ class MarkPayoutLines(BatchMutation):
             (town_pk(info, item.line_id, "PayoutLine", "lines"), bool(item.paid), item.reason or "")
             for item in lines
         ]
-        return cls(batch=actions.mark_lines(batch, results, actor=info.context.user))
+        return cls(batch=bank_return.mark_lines(batch, results, actor=info.context.user))
 
 
 class ReversePayoutLine(BatchMutation):
@@ -91,5 +93,5 @@ class ReversePayoutLine(BatchMutation):
 
     @classmethod
     def perform_mutation(cls, info, id, reason):
-        line = actions.reverse_line(line_of(info, id), reason=reason, actor=info.context.user)
+        line = bank_return.reverse_line(line_of(info, id), reason=reason, actor=info.context.user)
         return cls(batch=line.batch, line=line)

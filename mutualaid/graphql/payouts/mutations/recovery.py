@@ -13,8 +13,8 @@ from mutualaid.graphql.core.mutations import BaseMutation, pk_from_global_id
 from mutualaid.graphql.core.values import fen, parse_date
 from mutualaid.graphql.payouts.mutations.base import PayoutError, recovery_of, town_target
 from mutualaid.graphql.payouts.types import ReconciliationType, RecoveryType, TownNoticeType
-from mutualaid.payouts import actions
 from mutualaid.payouts import permissions as perms
+from mutualaid.payouts import reconciliation, recoveries
 
 
 class RecoveryMutation(BaseMutation):
@@ -46,7 +46,7 @@ class RecoverClaim(RecoveryMutation):
         claim = Claim.objects.filter(pk=pk_from_global_id(claim_id, "Claim", "claimId")).first()
         if claim is None:
             raise NotFound("claimId")
-        recovery = actions.recover_claim(claim, finding=finding, actor=info.context.user)
+        recovery = recoveries.recover_claim(claim, finding=finding, actor=info.context.user)
         return cls(recovery=recovery, notice=recovery.notice)
 
 
@@ -65,7 +65,7 @@ class RecordRecoveryRepayment(RecoveryMutation):
 
     @classmethod
     def perform_mutation(cls, info, id, amount, paid_on):
-        recovery = actions.record_repayment(
+        recovery = recoveries.record_repayment(
             recovery_of(info, id),
             amount_fen=fen(amount, "amount"),
             paid_on=parse_date(paid_on, "paid_on"),
@@ -88,7 +88,9 @@ class RequestRecoveryWriteOff(RecoveryMutation):
     @classmethod
     def perform_mutation(cls, info, id, reason):
         return cls(
-            recovery=actions.request_write_off(recovery_of(info, id), reason=reason, actor=info.context.user)
+            recovery=recoveries.request_write_off(
+                recovery_of(info, id), reason=reason, actor=info.context.user
+            )
         )
 
 
@@ -104,7 +106,7 @@ class ApproveRecoveryWriteOff(RecoveryMutation):
 
     @classmethod
     def perform_mutation(cls, info, id):
-        return cls(recovery=actions.approve_write_off(recovery_of(info, id), actor=info.context.user))
+        return cls(recovery=recoveries.approve_write_off(recovery_of(info, id), actor=info.context.user))
 
 
 class ReconcileBankStatement(BaseMutation):
@@ -126,7 +128,7 @@ class ReconcileBankStatement(BaseMutation):
 
     @classmethod
     def perform_mutation(cls, info, month, file):
-        recon = actions.reconcile(
+        recon = reconciliation.reconcile(
             parse_date(month, "month"),
             file.read(),
             file_name=getattr(file, "name", "") or "",
@@ -156,7 +158,7 @@ class BookBankStatementLine(BaseMutation):
 
     @classmethod
     def perform_mutation(cls, info, month, row, scheme_year, reason):
-        recon = actions.book_statement_line(
+        recon = reconciliation.book_statement_line(
             parse_date(month, "month"), row, scheme_year=scheme_year, reason=reason, actor=info.context.user
         )
         return cls(reconciliation=recon)

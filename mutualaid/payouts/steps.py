@@ -1,0 +1,51 @@
+"""What every write of the payouts domain shares: who acts, the batch row locked first, the state a step needs,
+a reason's checks, a date kept inside its scheme year's posting window, and amounts summed per scheme year."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+from mutualaid.funds.rules import posting_window
+from mutualaid.payouts.error_codes import PayoutErrorCode as Code
+from mutualaid.payouts.models import (
+    PayoutBatch,
+)
+from mutualaid.payouts.rules import invalid
+
+
+def who(actor) -> tuple[int | None, str]:
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        return actor.pk, actor.get_username()
+    return None, ""
+
+
+def locked_batch(batch: PayoutBatch | int) -> PayoutBatch:
+    pk = batch if isinstance(batch, int) else batch.pk
+    return PayoutBatch.objects.select_for_update().get(pk=pk)
+
+
+def require_batch_state(batch: PayoutBatch, allowed: tuple, action: str, code: Code = Code.WRONG_STATE):
+    if batch.state not in allowed:
+        raise invalid("batch", f"批次当前状态为“{batch.get_state_display()}”，不能{action}", code)
+
+
+def clamped(on: date, scheme_year: int) -> date:
+    start, end = posting_window(scheme_year)
+    return min(max(on, start), end)
+
+
+def reason_text(value: str, field: str = "reason") -> str:
+    text = (value or "").strip()
+    if not text:
+        raise invalid(field, "请填写原因", Code.REASON_REQUIRED)
+    if len(text) > 200:
+        raise invalid(field, "原因过长（不超过 200 字）", Code.INVALID)
+    return text
+
+
+def sums_by_year(lines) -> dict[tuple[int, str], int]:
+    sums: dict[tuple[int, str], int] = defaultdict(int)
+    for scheme_year, kind, amount in lines:
+        sums[(scheme_year, kind)] += amount
+    return sums
