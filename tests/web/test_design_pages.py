@@ -315,3 +315,32 @@ def test_the_page_says_a_draft_of_the_year_will_get_the_designed_table(funded, u
     html = admin.get(DESIGN).content.decode()
     assert 'id="existing-draft"' in html and "本年度已有第 2 版草稿：生成时将替换该草稿的补助定额表" in html
     assert 'id="existing-draft"' not in as_user(users["town_finance"]).get(DESIGN).content.decode()
+
+
+def test_where_the_towns_budget_pays_the_firm_the_fee_is_shown_apart_from_the_fund(funded, users, as_user):
+    from mutualaid.policies import actions
+    from mutualaid.policies.choices import PolicyStatus
+    from mutualaid.policies.models import PolicyVersion
+
+    # given the year's draft, under which the town's budget pays the service firm (海安's way)
+    connection.set_tenant(funded.town)
+    published = PolicyVersion.objects.get(status=PolicyStatus.PUBLISHED)
+    draft = actions.amend(
+        published, published.coverage_start, "服务费改由镇财政预算支付", users["town_admin"]
+    )
+    PolicyVersion.objects.filter(pk=draft.pk).update(service_fee_from_fund=False)
+    # when the admin designs
+    page = (
+        as_user(users["town_admin"])
+        .post(DESIGN, _form(action="simulate", reserve_percent="0"))
+        .content.decode()
+    )
+    # then the fee is named as the budget's, not taken off the fund, and no amount reads "−0.00"
+    assert "由镇财政预算支付，不占互助资金" in page and "由互助资金支付" not in page
+    assert "−0.00" not in page
+
+
+def test_where_the_fund_pays_the_firm_the_fee_is_taken_off(funded, users, as_user):
+    page = as_user(users["town_admin"]).post(DESIGN, _form(action="simulate")).content.decode()
+    fee = page.split('id="service-fee">', 1)[1].split("<", 1)[0]
+    assert "由互助资金支付" in page and (fee.startswith("−") or fee == "0.00")
