@@ -63,7 +63,7 @@ def test_town_admin_runs_the_year_in_chinese_with_nothing_from_outside(browser, 
     error = wait_for(browser, '#field-fee_per_person_fen .error[data-field="fee_per_person_fen"]')
     assert "金额格式不正确" in error.text
     # publishing an incomplete draft: the missing parameters are named next to their fields
-    browser.find_element(By.ID, "publish").click()
+    click_and_load(browser, browser.find_element(By.ID, "publish"))
     assert browser.find_elements(By.CSS_SELECTOR, "#policy-form .error")
     screenshot(browser, "policy-errors")
     # villages and households: the search answers as one types (htmx), the household shows its enrolment
