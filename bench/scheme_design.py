@@ -33,6 +33,7 @@ from _setup import emit  # noqa: E402
 from mutualaid.drg.city_weights import decode_table  # noqa: E402
 from mutualaid.drg.demo import reference_data_dir  # noqa: E402
 from mutualaid.policies import design_inputs as inputs  # noqa: E402
+from mutualaid.policies import design_rates  # noqa: E402
 from mutualaid.policies.design import Limits, design_table  # noqa: E402
 from mutualaid.policies.solvency import simulate  # noqa: E402
 
@@ -77,10 +78,10 @@ def main() -> None:
     args = parser.parse_args()
     n = args.participants
     codes, names, weights = groups()
-    people = inputs.participants_from_ages(
+    people = design_rates.participants_from_ages(
         2022, [(sex, age, round(n * share / 2)) for age, share in AGES for sex in ("M", "F")]
     )
-    rates = inputs.reference_rates(people)
+    rates = design_rates.reference_rates(people)
     spread = inputs.spread_rates(
         inputs.Weights(inputs.WeightSource.CITY, tuple(codes), tuple(names), tuple(weights), "bench"), rates
     )

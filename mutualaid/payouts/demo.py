@@ -46,7 +46,7 @@ from mutualaid.funds import actions as fund_actions
 from mutualaid.funds import ledger
 from mutualaid.payouts import actions, bank_return, recoveries, rules
 from mutualaid.payouts.models import BatchState, LineState, PayoutBatch
-from mutualaid.policies.design_inputs import service_fee_fen
+from mutualaid.policies.design_fund import service_fee_fen
 from mutualaid.policies.models import PolicyVersion
 from mutualaid.policies.values import PolicyStatus
 

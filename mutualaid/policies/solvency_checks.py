@@ -17,7 +17,8 @@ from datetime import datetime
 
 from mutualaid.platform.audit.actions import record_event
 from mutualaid.platform.audit.models import AuditEvent
-from mutualaid.policies.design_inputs import DesignOutcome, RateTable, simulate_policy
+from mutualaid.policies.design_inputs import DesignOutcome, simulate_policy
+from mutualaid.policies.design_rates import RateTable
 from mutualaid.policies.models import PolicyVersion
 from mutualaid.policies.solvency import DEFAULT_SEED, SolvencyResult
 

@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from mutualaid.platform.audit.models import AuditEvent
+from mutualaid.policies import design_fund, design_rates
 from mutualaid.policies import design_inputs as inputs
 from mutualaid.policies.choices import PolicyStatus
 from mutualaid.policies.design import DesignErrorCode
@@ -111,7 +112,7 @@ def town_data(xinsheng_policy):
 def test_fund_figures_match_the_ledger_summary(town_data):
     from mutualaid.funds.ledger import year_summary
 
-    figures = inputs.read_fund_figures(2022)
+    figures = design_fund.read_fund_figures(2022)
     summary = year_summary(2022)
 
     assert figures.income_fen == summary.income_fen == 35_000 * YUAN
@@ -121,7 +122,7 @@ def test_fund_figures_match_the_ledger_summary(town_data):
 
 
 def test_paid_participants_by_age_band_and_sex(town_data):
-    participants = inputs.read_paid_participants(2022, date(2022, 11, 1))
+    participants = design_rates.read_paid_participants(2022, date(2022, 11, 1))
 
     assert participants.total == 300  # the unpaid, the reversed and the partly paid households do not count
     by_band = {(band, sex): n for band, sex, n in participants.rows()}
@@ -130,9 +131,9 @@ def test_paid_participants_by_age_band_and_sex(town_data):
 
 
 def test_the_fund_available_takes_off_the_service_fee_and_the_reserve():
-    figures = inputs.FundFigures(2022, 10_000 * YUAN, 90_000 * YUAN, 0, 0)
-    fee = inputs.service_fee_fen("percent", 1000, None, figures.income_fen, 2000)
-    fund = inputs.fund_available(figures, service_fee_fen=fee, reserve_bp=1000)
+    figures = design_fund.FundFigures(2022, 10_000 * YUAN, 90_000 * YUAN, 0, 0)
+    fee = design_fund.service_fee_fen("percent", 1000, None, figures.income_fen, 2000)
+    fund = design_fund.fund_available(figures, service_fee_fen=fee, reserve_bp=1000)
     assert fee == 9_000 * YUAN
     assert fund.pool_fen == 91_000 * YUAN
     assert fund.reserve_fen == 9_100 * YUAN
@@ -141,36 +142,38 @@ def test_the_fund_available_takes_off_the_service_fee_and_the_reserve():
 
 @pytest.mark.parametrize("reserve", [10_000, 12_000, -1, "10%"])
 def test_a_reserve_of_100_percent_or_more_is_refused(reserve):
-    figures = inputs.FundFigures(2022, 0, 90_000 * YUAN, 0, 0)
+    figures = design_fund.FundFigures(2022, 0, 90_000 * YUAN, 0, 0)
     with pytest.raises(ValidationError) as caught:
-        inputs.fund_available(figures, service_fee_fen=0, reserve_bp=reserve)
+        design_fund.fund_available(figures, service_fee_fen=0, reserve_bp=reserve)
     assert _code(caught.value) == DesignErrorCode.RESERVE_OUT_OF_RANGE.value
 
 
 def test_no_funds_is_a_typed_error():
     with pytest.raises(ValidationError) as caught:
-        inputs.fund_available(inputs.FundFigures(2022, 0, 0, 0, 0), service_fee_fen=0, reserve_bp=0)
+        design_fund.fund_available(design_fund.FundFigures(2022, 0, 0, 0, 0), service_fee_fen=0, reserve_bp=0)
     assert _code(caught.value) == DesignErrorCode.NO_FUNDS.value
 
 
 def test_reference_rates_follow_the_towns_age_structure():
-    old = inputs.participants_from_ages(2022, [("M", 80, 1000)])
-    young = inputs.participants_from_ages(2022, [("M", 10, 1000)])
-    assert inputs.reference_rates(old).total > 5 * inputs.reference_rates(young).total
+    old = design_rates.participants_from_ages(2022, [("M", 80, 1000)])
+    young = design_rates.participants_from_ages(2022, [("M", 10, 1000)])
+    assert design_rates.reference_rates(old).total > 5 * design_rates.reference_rates(young).total
     with pytest.raises(ValidationError) as caught:
-        inputs.reference_rates(inputs.participants_from_ages(2022, []))
+        design_rates.reference_rates(design_rates.participants_from_ages(2022, []))
     assert _code(caught.value) == DesignErrorCode.NO_PARTICIPANTS.value
 
 
 def test_the_reference_mix_sums_to_one():
-    shares, _ = inputs.reference_mix()
+    shares, _ = design_rates.reference_mix()
     assert sum(shares.values()) == pytest.approx(1.0)
 
 
 def test_an_uploaded_rate_table_reports_every_bad_row():
     content = "DRG编码,每千人住院次数\nES31,2.5\nZZ99,1\nFM19,-1\nBR21,\nES31,3\n".encode()
     with pytest.raises(ValidationError) as caught:
-        inputs.parse_rate_file("rates.csv", content, lambda codes: {c for c in codes if c.startswith("ZZ")})
+        design_rates.parse_rate_file(
+            "rates.csv", content, lambda codes: {c for c in codes if c.startswith("ZZ")}
+        )
     codes = {key: [e.code for e in errors] for key, errors in caught.value.error_dict.items()}
     assert codes == {
         "file.row[3].drg_code": ["unknown_drg_code"],
@@ -190,19 +193,19 @@ def test_an_uploaded_xlsx_rate_table_is_read():
     sheet.append(["FM19", "支架", 0.75])
     buffer = io.BytesIO()
     workbook.save(buffer)
-    table = inputs.parse_rate_file("rates.xlsx", buffer.getvalue(), lambda codes: set())
-    assert table.source == inputs.RateSource.UPLOAD
+    table = design_rates.parse_rate_file("rates.xlsx", buffer.getvalue(), lambda codes: set())
+    assert table.source == design_rates.RateSource.UPLOAD
     assert table.rates == {"ES31": 2.5, "FM19": 0.75}
     with pytest.raises(ValidationError) as caught:
-        inputs.parse_rate_file("rates.pdf", b"%PDF", None)
+        design_rates.parse_rate_file("rates.pdf", b"%PDF", None)
     assert _code(caught.value) == DesignErrorCode.INVALID_FILE_TYPE.value
 
 
 def test_observed_rates_are_per_thousand_participant_years():
-    table = inputs.observed_rates({"ES31": 30, "fm19": 6}, 12_000)
+    table = design_rates.observed_rates({"ES31": 30, "fm19": 6}, 12_000)
     assert table.rates == {"ES31": 2.5, "FM19": 0.5}
     with pytest.raises(ValidationError) as caught:
-        inputs.observed_rates({"ES31": -1}, 12_000)
+        design_rates.observed_rates({"ES31": -1}, 12_000)
     assert _code(caught.value) == DesignErrorCode.INVALID_RATE.value
 
 
@@ -247,11 +250,13 @@ def test_the_service_fee_is_taken_off_the_fund_only_where_the_fund_pays_it(town_
 
 
 def test_a_fund_without_money_after_the_fee_is_refused_only_where_the_fund_pays_it():
-    figures = inputs.FundFigures(2022, 0, 1_000 * YUAN, 0, 0)
+    figures = design_fund.FundFigures(2022, 0, 1_000 * YUAN, 0, 0)
     with pytest.raises(ValidationError) as caught:
-        inputs.fund_available(figures, service_fee_fen=1_000 * YUAN, reserve_bp=0)
+        design_fund.fund_available(figures, service_fee_fen=1_000 * YUAN, reserve_bp=0)
     assert _code(caught.value) == DesignErrorCode.NO_FUNDS.value
-    fund = inputs.fund_available(figures, service_fee_fen=1_000 * YUAN, reserve_bp=0, fee_from_fund=False)
+    fund = design_fund.fund_available(
+        figures, service_fee_fen=1_000 * YUAN, reserve_bp=0, fee_from_fund=False
+    )
     assert fund.available_fen == 1_000 * YUAN and fund.policy_fee_fen == 1_000 * YUAN
 
 
@@ -294,7 +299,7 @@ def test_paid_participants_are_the_members_participation_counts(town_data):
 
     terms = town_data.to_enrolment_terms()
     counted = EnrolledMember.objects.filter(scheme_year=2022, enrolment__in=counted_enrolments(terms)).count()
-    assert inputs.read_paid_participants(2022, date(2022, 11, 1)).total == counted == 300
+    assert design_rates.read_paid_participants(2022, date(2022, 11, 1)).total == counted == 300
 
 
 def test_the_towns_own_past_claims_are_the_rates_when_it_has_them(town_data):
@@ -332,12 +337,12 @@ def test_the_towns_own_past_claims_are_the_rates_when_it_has_them(town_data):
         claim("ES31", state)
     claim("FM19", "paid")
 
-    observed = inputs.read_observed_claims(2022)
+    observed = design_rates.read_observed_claims(2022)
 
-    assert observed is not None and observed.source == inputs.RateSource.OBSERVED
+    assert observed is not None and observed.source == design_rates.RateSource.OBSERVED
     assert observed.rates == {"ES31": 30.0, "FM19": 10.0}  # per 1,000 of 2021's 100 paid participants
-    assert inputs.prepare_design(2022).rates.source == inputs.RateSource.OBSERVED
-    assert inputs.read_observed_claims(2021) is None
+    assert inputs.prepare_design(2022).rates.source == design_rates.RateSource.OBSERVED
+    assert design_rates.read_observed_claims(2021) is None
 
 
 def test_the_demo_step_designs_xinsheng_once_and_keeps_it_as_a_draft(town_data, xinsheng):

@@ -23,6 +23,7 @@ from mutualaid.graphql.core.values import enum_value, yuan
 from mutualaid.graphql.policies.inputs import DrgRateInput
 from mutualaid.graphql.policies.queries import policy_by_id
 from mutualaid.policies import design_inputs as inputs
+from mutualaid.policies import design_rates
 from mutualaid.policies.design import DesignErrorCode, design_error
 from mutualaid.policies.permissions import READ_POLICY
 from mutualaid.policies.solvency import DEFAULT_RUNS, DEFAULT_SEED, MONTHS, SolvencyResult
@@ -236,7 +237,7 @@ def design_type(outcome: inputs.DesignOutcome, solvency: SolvencyResult | None =
     )
 
 
-def rate_table(rates, rates_file, catalogue_version: str) -> inputs.RateTable | None:
+def rate_table(rates, rates_file, catalogue_version: str) -> design_rates.RateTable | None:
     """The caller's rates (a list, or an uploaded file), or None for the town's reference rates."""
     if rates_file:
         try:
@@ -245,7 +246,7 @@ def rate_table(rates, rates_file, catalogue_version: str) -> inputs.RateTable | 
             raise design_error(
                 "rates_file", DesignErrorCode.INVALID_FILE_TYPE, "文件内容不是有效的 base64"
             ) from exc
-        return inputs.parse_rate_file(
+        return design_rates.parse_rate_file(
             rates_file.filename, content, lambda codes: unknown_drg_codes(catalogue_version, codes)
         )
     if rates:
@@ -269,8 +270,8 @@ def rate_table(rates, rates_file, catalogue_version: str) -> inputs.RateTable | 
                 DesignErrorCode.UNKNOWN_DRG_CODE,
                 f"不在分组目录中的 DRG 编码：{'、'.join(sorted(unknown))}",
             )
-        return inputs.RateTable(
-            inputs.RateSource.UPLOAD, table, note=f"调用方提供的住院率（{len(table)} 个病组）"
+        return design_rates.RateTable(
+            design_rates.RateSource.UPLOAD, table, note=f"调用方提供的住院率（{len(table)} 个病组）"
         )
     return None
 

@@ -31,6 +31,7 @@ from django.shortcuts import get_object_or_404, redirect
 
 from mutualaid.drg.catalogue import unknown_drg_codes
 from mutualaid.drg.models import CityWeightTable
+from mutualaid.policies import design_fund, design_rates
 from mutualaid.policies import design_inputs as inputs
 from mutualaid.policies.choices import PolicyStatus
 from mutualaid.policies.design import DesignErrorCode, design_error
@@ -48,9 +49,9 @@ DEFAULT_RUNS = 2_000
 RUN_CHOICES = [(1_000, "1,000 次"), (2_000, "2,000 次（约 0.3 秒）"), (5_000, "5,000 次（约 1 秒）")]
 TOP_GROUPS = 15
 RATE_SOURCES = {
-    inputs.RateSource.OBSERVED: "本镇往年理赔",
-    inputs.RateSource.UPLOAD: "上传的住院率表",
-    inputs.RateSource.REFERENCE: "参考表（随平台提供）",
+    design_rates.RateSource.OBSERVED: "本镇往年理赔",
+    design_rates.RateSource.UPLOAD: "上传的住院率表",
+    design_rates.RateSource.REFERENCE: "参考表（随平台提供）",
 }
 SEX_LABELS = {"M": "男", "F": "女"}
 # Domain field names (before any "." or "[") → the form field the error belongs next to.
@@ -124,12 +125,14 @@ def design_errors(form: forms.Form, exc: ValidationError) -> None:
 # --- rates ------------------------------------------------------------------------------------------------------------
 
 
-def uploaded_rates(upload, version: str) -> inputs.RateTable:
+def uploaded_rates(upload, version: str) -> design_rates.RateTable:
     """A county's or firm's table (typed errors: unknown DRG codes, negative or missing values, bad rows)."""
-    return inputs.parse_rate_file(upload.name, upload.read(), lambda codes: unknown_drg_codes(version, codes))
+    return design_rates.parse_rate_file(
+        upload.name, upload.read(), lambda codes: unknown_drg_codes(version, codes)
+    )
 
 
-def kept_rates(text: str, version: str) -> inputs.RateTable | None:
+def kept_rates(text: str, version: str) -> design_rates.RateTable | None:
     """The table uploaded with an earlier step of the same page (kept in a hidden field), checked again."""
     if not text:
         return None
@@ -150,11 +153,11 @@ def kept_rates(text: str, version: str) -> inputs.RateTable | None:
             DesignErrorCode.UNKNOWN_DRG_CODE,
             f"不在分组目录中的 DRG 编码：{'、'.join(sorted(unknown))}",
         )
-    return inputs.RateTable(inputs.RateSource.UPLOAD, rates, note=note)
+    return design_rates.RateTable(design_rates.RateSource.UPLOAD, rates, note=note)
 
 
-def rates_json(rates: inputs.RateTable | None) -> str:
-    if rates is None or rates.source != inputs.RateSource.UPLOAD:
+def rates_json(rates: design_rates.RateTable | None) -> str:
+    if rates is None or rates.source != design_rates.RateSource.UPLOAD:
         return ""
     return json.dumps({"rates": rates.rates, "note": rates.note}, ensure_ascii=False)
 
@@ -206,7 +209,7 @@ def simulation_view(result: SolvencyResult, coverage_start: date | None) -> dict
     }
 
 
-def participants_view(participants: inputs.Participants) -> list[dict]:
+def participants_view(participants: design_rates.Participants) -> list[dict]:
     bands: dict[str, dict] = {}
     for label, sex, n in participants.rows():
         row = bands.setdefault(label, {"band": label, "M": 0, "F": 0, "total": 0})
@@ -245,10 +248,10 @@ def design_view(outcome: inputs.DesignOutcome) -> dict:
 
 def town_data_view(year: int) -> dict:
     """The town's own figures when a design could not be made (so the admin sees why)."""
-    figures = inputs.read_fund_figures(year)
+    figures = design_fund.read_fund_figures(year)
     policy = PolicyVersion.objects.filter(scheme_year__year=year).order_by("-version").first()
     as_of = (policy.coverage_start if policy is not None else None) or date(year, 11, 1)
-    participants = inputs.read_paid_participants(year, as_of)
+    participants = design_rates.read_paid_participants(year, as_of)
     return {
         "figures": figures,
         "participants": participants_view(participants),
@@ -259,7 +262,7 @@ def town_data_view(year: int) -> dict:
 # --- the pages ---------------------------------------------------------------------------------------------------------
 
 
-def _design(form: forms.Form, rates: inputs.RateTable | None) -> inputs.DesignOutcome:
+def _design(form: forms.Form, rates: design_rates.RateTable | None) -> inputs.DesignOutcome:
     data = form.cleaned_data
     weight_source = data["weight_source"]
     city, city_year = "", None

@@ -11,7 +11,7 @@ from django.db import connection
 from tqdm import tqdm
 
 from mutualaid.drg.catalogue import unknown_drg_codes
-from mutualaid.policies import design_inputs
+from mutualaid.policies import design_inputs, design_rates
 from mutualaid.policies.actions import apply_preset
 from mutualaid.policies.documents import FAMILIES, PRESETS, TOWN_PRESETS
 from mutualaid.policies.models import PolicyVersion
@@ -110,7 +110,7 @@ class Command(BaseCommand):
             table = None
             if rates:
                 version = policy.drg_catalogue_version or "chs-drg-1.1"
-                table = design_inputs.parse_rate_file(
+                table = design_rates.parse_rate_file(
                     Path(rates).name,
                     Path(rates).read_bytes(),
                     lambda codes: unknown_drg_codes(version, codes),
