@@ -24,6 +24,7 @@ CLOSING_HEIGHT = 90.0  # the totals line and the sign-off boxes
 TABLE_TOP = PAGE_HEIGHT - MARGIN_TOP
 FIRST_TABLE_TOP = TABLE_TOP - (TITLE_SIZE + 10) - (TEXT_SIZE + 8)  # below the title and the meta line
 ELLIPSIS = "…"
+MISSING = "□"
 PREFERRED_FACES = ("Noto Sans Mono CJK SC", "Noto Sans CJK SC")
 
 
@@ -75,8 +76,9 @@ class Font:
         return sum(self.advance.get(ord(c), self.units) for c in text) * size / self.units
 
     def fit(self, text: str, width: float, size: float) -> str:
-        """``text`` on one line, cut with an ellipsis to fit ``width`` points."""
-        text = " ".join(text.split())
+        """``text`` on one line, cut with an ellipsis to fit ``width`` points; a character the font lacks (a rare
+        name character) is shown as □, never dropped without trace."""
+        text = "".join(c if self.has(c) else MISSING for c in " ".join(text.split()))
         if self.width(text, size) <= width:
             return text
         while text and self.width(text + ELLIPSIS, size) > width:

@@ -84,3 +84,11 @@ def test_poppler_draws_the_glyphs(tmp_path):
 
     blank = table_pdf.Table(title="", meta="", columns=COLUMNS, rows=[("", "", "")] * 20)
     assert dark_pixels(_table(rows)) > dark_pixels(blank) * 1.3
+
+
+def test_a_character_the_font_lacks_is_shown_as_a_box_not_dropped():
+    lacking = "\U0002a6a5"  # 𪚥, in CJK Extension B, outside Noto Sans CJK SC
+    font = table_pdf.Font(FONT)
+    assert not font.has(lacking)
+    (page,) = _text(table_pdf.table_pdf(_table([("石盘村", f"王{lacking}山", "1.00")]), FONT))
+    assert "王□山" in page
