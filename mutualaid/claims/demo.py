@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from PIL import Image, ImageDraw
 
-from mutualaid.claims import actions, selectors
+from mutualaid.claims import actions, application, selectors
 from mutualaid.claims.models import Channel, Claim, ClaimState
 from mutualaid.drg.models import CatalogueVersion, IcdCode
 from mutualaid.enrolment.models import EnrolledMember
@@ -169,14 +169,14 @@ def _data(s: Scenario, admitted: date, card: int) -> dict:
 
 
 def _documents(claim: Claim, actor, *, complete: bool = True) -> None:
-    actions.upload_document(
+    application.upload_document(
         claim, "discharge_record", _photo("discharge record"), file_name="出院记录.jpg", actor=actor
     )
     if not complete:
         return
-    actions.upload_document(claim, "cost_list", PDF, file_name="住院费用清单.pdf", actor=actor)
+    application.upload_document(claim, "cost_list", PDF, file_name="住院费用清单.pdf", actor=actor)
     if claim.insurance_type != "none":
-        actions.upload_document(
+        application.upload_document(
             claim, "insurance_statement", _photo("insurance"), file_name="医保报销单.jpg", actor=actor
         )
 
@@ -186,7 +186,7 @@ def _play(claim: Claim, s: Scenario, filed: date, reviewer, admin, finance) -> N
     if s.target == "draft":
         return
     with selectors.clock_at(_at(filed)):
-        actions.submit(claim, actor=None)
+        application.submit(claim, actor=None)
     if s.target == "submitted":
         return
     review_day = selectors.add_working_days(filed, 2)
@@ -200,8 +200,10 @@ def _play(claim: Claim, s: Scenario, filed: date, reviewer, admin, finance) -> N
                 return
     if s.target == "resubmitted":
         with selectors.clock_at(_at(selectors.add_working_days(review_day, 3))):
-            actions.upload_document(claim, "cost_list", PDF, file_name="住院费用清单（补）.pdf", actor=None)
-            actions.resubmit(claim, actor=None, note="已补拍费用清单")
+            application.upload_document(
+                claim, "cost_list", PDF, file_name="住院费用清单（补）.pdf", actor=None
+            )
+            application.resubmit(claim, actor=None, note="已补拍费用清单")
         return
     decide_day = selectors.add_working_days(filed, 4)
     with selectors.clock_at(_at(decide_day)):
@@ -287,7 +289,9 @@ def demo_town_claims(town) -> None:
         filed = selectors.add_working_days(admitted + timedelta(days=9), 3)
         channel = Channel.VILLAGE if s.insurance == "none" else Channel.SELF
         with selectors.clock_at(_at(filed, 9)):
-            claim = actions.create_claim(member, _data(s, admitted, 1000 + n), actor=None, channel=channel)
+            claim = application.create_claim(
+                member, _data(s, admitted, 1000 + n), actor=None, channel=channel
+            )
             _documents(claim, None, complete=s.target != "draft")
         _play(claim, s, filed, reviewer, admin, finance)
     # The demo member login follows the first claimant's household (by phone), so it sees their claims.

@@ -20,7 +20,7 @@ from mutualaid.policies.values import InsuranceType
 class ClaimState(models.TextChoices):
     """draft → submitted → in_review → approved / rejected / more_info (→ resubmitted → in_review); approved →
     in_batch → paid (→ recovered), back to approved when taken out of a batch or returned by the bank; approved →
-    in_review when reopened (``actions.reopen_claim``: a disclosure objection the firm upholds, before any payout;
+    in_review when reopened (``reopening.reopen_claim``: a disclosure objection the firm upholds, before any payout;
     the payable is reversed and the review decides again)."""
 
     DRAFT = "draft", "草稿（材料未齐或未提交）"

@@ -21,7 +21,7 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.db import connection, transaction
 
-from mutualaid.claims import actions as claim_actions
+from mutualaid.claims import reopening as claim_reopening
 from mutualaid.claims import selectors as claim_selectors
 from mutualaid.claims.models import OPEN_STATES, Claim, ClaimEvent, ClaimState
 from mutualaid.claims_queue import api as review_queue
@@ -456,7 +456,7 @@ def _reopen(objection: Objection, answer: str, actor) -> bool:
         raise invalid(
             "objection", f"申请当前状态为“{claim.get_state_display()}”，不能重新审核", Code.WRONG_STATE
         )
-    claim_actions.reopen_claim(
+    claim_reopening.reopen_claim(
         claim, actor=actor, reason=f"公示异议：{answer}"[:1000], objection=objection.pk
     )
     return True

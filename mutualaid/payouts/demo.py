@@ -27,7 +27,7 @@ from datetime import date, timedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from mutualaid.claims import actions as claim_actions
+from mutualaid.claims import application as claim_application
 from mutualaid.claims import selectors
 from mutualaid.claims.demo import (
     SCENARIOS,
@@ -82,7 +82,7 @@ def _extra_claims(policy: PolicyVersion) -> None:
         try:  # a member the rules do not cover (unpaid, excluded) is skipped, never the whole demo
             with transaction.atomic():
                 with selectors.clock_at(_at(filed, 9)):
-                    claim = claim_actions.create_claim(
+                    claim = claim_application.create_claim(
                         member, _data(s, admitted, 3000 + n), actor=None, channel=Channel.SELF
                     )
                     _documents(claim, None)

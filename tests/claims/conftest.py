@@ -194,10 +194,10 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 def complete(claim, actor=None):
     """Upload the documents the claim needs."""
-    from mutualaid.claims import actions
+    from mutualaid.claims import application
 
-    actions.upload_document(claim, "discharge_record", jpeg(), file_name="出院记录.jpg", actor=actor)
-    actions.upload_document(claim, "cost_list", PDF, file_name="费用清单.pdf", actor=actor)
+    application.upload_document(claim, "discharge_record", jpeg(), file_name="出院记录.jpg", actor=actor)
+    application.upload_document(claim, "cost_list", PDF, file_name="费用清单.pdf", actor=actor)
     if claim.insurance_type != "none":
-        actions.upload_document(claim, "insurance_statement", png(), file_name="报销单.png", actor=actor)
+        application.upload_document(claim, "insurance_statement", png(), file_name="报销单.png", actor=actor)
     return claim

@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from PIL import Image
 
-from mutualaid.claims import actions, adjudication, selectors
+from mutualaid.claims import actions, adjudication, application, selectors
 from mutualaid.claims.models import Claim, ClaimDocument, ClaimEvent, ClaimState, Decision, SmsNotice
 from mutualaid.claims_queue.models import QueueEntry
 from mutualaid.funds.ledger import balance_of
@@ -23,12 +23,12 @@ def code_of(exc: ValidationError) -> tuple[str, str]:
 
 
 def reviewed(claim, users):
-    actions.submit(claim, actor=users["member"])
+    application.submit(claim, actor=users["member"])
     return actions.start_review(claim, actor=users["reviewer"])
 
 
 def test_a_claim_goes_from_draft_to_approved_and_posts_a_payable(scheme, users):
-    claim = actions.create_claim(scheme.head, stay_data(), actor=users["member"])
+    claim = application.create_claim(scheme.head, stay_data(), actor=users["member"])
     assert claim.state == ClaimState.DRAFT and claim.scheme_year == 2022
     assert claim.bank_card_masked == "6228 **** **** 0018"
     assert crypto.decrypt(claim.bank_card_encrypted) == "6228480402564890018"
@@ -36,10 +36,10 @@ def test_a_claim_goes_from_draft_to_approved_and_posts_a_payable(scheme, users):
 
     # Incomplete: saved, not submittable.
     with pytest.raises(ValidationError) as refused:
-        actions.submit(claim, actor=users["member"])
+        application.submit(claim, actor=users["member"])
     assert code_of(refused.value) == ("documents", "incomplete")
     complete(claim, users["member"])
-    claim = actions.submit(claim, actor=users["member"])
+    claim = application.submit(claim, actor=users["member"])
     # 2023-03-20 is a Monday: five working days later is Monday 27 March.
     assert claim.state == ClaimState.SUBMITTED and claim.due_date == date(2023, 3, 27)
     entry = QueueEntry.objects.get(claim_id=claim.pk)
@@ -81,8 +81,8 @@ def test_uninsured_members_need_no_insurance_statement_and_are_limited_by_the_to
     data = stay_data(
         insurance_type="none", total_cost_fen=800_000, insurance_paid_fen=0, out_of_pocket_fen=800_000
     )
-    claim = actions.create_claim(scheme.head, data, actor=users["coordinator"], channel="village")
-    assert actions.missing_documents(claim) == ["discharge_record", "cost_list"]
+    claim = application.create_claim(scheme.head, data, actor=users["coordinator"], channel="village")
+    assert application.missing_documents(claim) == ["discharge_record", "cost_list"]
     complete(claim)
     reviewed(claim, users)
     claim = actions.approve(claim, actor=users["reviewer"], drg_code="GB11")
@@ -108,19 +108,19 @@ def test_bad_input_is_a_typed_error_and_writes_nothing(scheme, users):
     before = (Claim.objects.count(), ClaimEvent.objects.count(), AuditEvent.objects.count())
     for data, expected in cases:
         with pytest.raises(ValidationError) as refused:
-            actions.create_claim(scheme.head, data, actor=users["member"])
+            application.create_claim(scheme.head, data, actor=users["member"])
         assert code_of(refused.value) == expected, expected
     with pytest.raises(ValidationError) as refused:
-        actions.create_claim(scheme.outsider, stay_data(), actor=users["coordinator"])
+        application.create_claim(scheme.outsider, stay_data(), actor=users["coordinator"])
     assert code_of(refused.value) == ("member", "not_enrolled")
     assert (Claim.objects.count(), ClaimEvent.objects.count(), AuditEvent.objects.count()) == before
 
 
 def test_uploads_are_typed_by_content_size_limited_and_photos_lose_their_exif(scheme, users, settings):
-    claim = actions.create_claim(scheme.head, stay_data(), actor=users["member"])
+    claim = application.create_claim(scheme.head, stay_data(), actor=users["member"])
     photo = jpeg(exif_gps=True)
     assert Image.open(BytesIO(photo)).getexif().get(0x8825) is not None
-    document = actions.upload_document(
+    document = application.upload_document(
         claim, "discharge_record", photo, file_name="a.pdf", actor=users["member"]
     )
     stored = document.file.open("rb").read()
@@ -135,7 +135,7 @@ def test_uploads_are_typed_by_content_size_limited_and_photos_lose_their_exif(sc
         (b"%PDF-" + b"0" * (50 * 1024 * 1024), "file_too_large"),
     ]:
         with pytest.raises(ValidationError) as refused:
-            actions.upload_document(claim, "cost_list", content, file_name="x.jpg", actor=users["member"])
+            application.upload_document(claim, "cost_list", content, file_name="x.jpg", actor=users["member"])
         assert code_of(refused.value) == ("file", code)
     assert ClaimDocument.objects.filter(claim=claim).count() == 1
 
@@ -145,13 +145,13 @@ def test_a_heic_photo_is_stored_as_jpeg_without_metadata(scheme, users):
     pillow_heif.register_heif_opener()
     out = BytesIO()
     Image.new("RGB", (32, 32), (10, 200, 10)).save(out, format="HEIF")
-    claim = actions.create_claim(scheme.head, stay_data(), actor=users["member"])
-    document = actions.upload_document(claim, "cost_list", out.getvalue(), actor=users["member"])
+    claim = application.create_claim(scheme.head, stay_data(), actor=users["member"])
+    document = application.upload_document(claim, "cost_list", out.getvalue(), actor=users["member"])
     assert document.content_type == "image/jpeg" and document.file.name.endswith(".jpg")
 
 
 def test_overrides_need_a_reason_and_are_kept_next_to_the_computed_decision(scheme, users):
-    claim = complete(actions.create_claim(scheme.head, stay_data(), actor=users["member"]))
+    claim = complete(application.create_claim(scheme.head, stay_data(), actor=users["member"]))
     reviewed(claim, users)
     with pytest.raises(ValidationError) as refused:
         actions.approve(claim, actor=users["reviewer"], drg_code="EB19", amount_fen=500_000)
@@ -183,7 +183,7 @@ def test_overrides_need_a_reason_and_are_kept_next_to_the_computed_decision(sche
 
 def test_rules_that_fail_refuse_approval_and_reject_records_the_reasons(scheme, users):
     claim = complete(
-        actions.create_claim(scheme.head, stay_data(hospital_designated=False), actor=users["member"])
+        application.create_claim(scheme.head, stay_data(hospital_designated=False), actor=users["member"])
     )
     reviewed(claim, users)
     with pytest.raises(ValidationError) as refused:
@@ -204,24 +204,24 @@ def test_rules_that_fail_refuse_approval_and_reject_records_the_reasons(scheme, 
 
 
 def test_more_information_then_resubmission_restarts_the_clock(scheme, users, clock):
-    claim = complete(actions.create_claim(scheme.head, stay_data(), actor=users["member"]))
+    claim = complete(application.create_claim(scheme.head, stay_data(), actor=users["member"]))
     reviewed(claim, users)
     claim = actions.request_info(claim, actor=users["reviewer"], reason="费用清单不清晰，请重新拍照")
     assert claim.state == ClaimState.MORE_INFO and not QueueEntry.objects.filter(claim_id=claim.pk).exists()
-    claim = actions.update_claim(claim, {"hospital_name": "潼南区中医院"}, actor=users["member"])
-    actions.upload_document(claim, "cost_list", jpeg(), actor=users["member"])
+    claim = application.update_claim(claim, {"hospital_name": "潼南区中医院"}, actor=users["member"])
+    application.upload_document(claim, "cost_list", jpeg(), actor=users["member"])
     clock.set(datetime(2023, 4, 28, 10, 0, tzinfo=SHANGHAI))  # a Friday before the May Day holiday
-    claim = actions.resubmit(claim, actor=users["member"])
+    claim = application.resubmit(claim, actor=users["member"])
     # Working days by the Chinese calendar: 2023-05-01..03 are holidays, 04-23 and 05-06 make-up working days.
     assert claim.state == ClaimState.RESUBMITTED and claim.due_date == date(2023, 5, 9)
     assert QueueEntry.objects.get(claim_id=claim.pk).state == "resubmitted"
 
 
 def test_duplicate_stays_and_overdue_claims(scheme, users, clock):
-    first = complete(actions.create_claim(scheme.head, stay_data(), actor=users["member"]))
-    second = complete(actions.create_claim(scheme.head, stay_data(), actor=users["member"]))
-    actions.submit(first, actor=users["member"])
-    actions.submit(second, actor=users["member"])
+    first = complete(application.create_claim(scheme.head, stay_data(), actor=users["member"]))
+    second = complete(application.create_claim(scheme.head, stay_data(), actor=users["member"]))
+    application.submit(first, actor=users["member"])
+    application.submit(second, actor=users["member"])
     actions.start_review(second, actor=users["reviewer"])
     with pytest.raises(ValidationError) as refused:
         actions.approve(second, actor=users["reviewer"], drg_code="EB19")
@@ -235,7 +235,7 @@ def test_the_yearly_cap_holds_across_approvals(scheme, users):
     big = dict(total_cost_fen=20_000_000, insurance_paid_fen=10_000_000, out_of_pocket_fen=10_000_000)
     approved = []
     for month in (1, 2, 3):
-        claim = complete(actions.create_claim(
+        claim = complete(application.create_claim(
             scheme.head, stay_data(admission_date=date(2023, month, 1), discharge_date=date(2023, month, 5), **big),
             actor=users["member"],
         ))  # fmt: skip
@@ -256,7 +256,7 @@ def test_an_approved_claim_is_batched_and_paid_with_its_ledger_movements(scheme,
     from mutualaid.funds.postings import post_contribution
 
     post_contribution(2022, {"person": 5_000_000}, method="cash", reference="fees", memo="", actor=None)
-    claim = complete(actions.create_claim(scheme.head, stay_data(), actor=users["member"]))
+    claim = complete(application.create_claim(scheme.head, stay_data(), actor=users["member"]))
     reviewed(claim, users)
     claim = actions.approve(claim, actor=users["reviewer"], drg_code="EB19")
     with pytest.raises(ValidationError) as refused:
@@ -276,7 +276,7 @@ def test_an_approved_claim_is_batched_and_paid_with_its_ledger_movements(scheme,
 
 
 def test_extension_codes_keep_their_lower_case_x(scheme, users):
-    claim = actions.create_claim(
+    claim = application.create_claim(
         scheme.head, stay_data(diagnosis_codes=[" a00.000X001 "]), actor=users["member"]
     )
     assert claim.diagnosis_codes == ["A00.000x001"]
@@ -296,16 +296,16 @@ def test_a_reviewers_list_is_approved_in_one_transaction_by_the_rules(scheme, us
         22,
     ):  # 王大山: six stays, 20,000 each by the table (GB11); the cap is 100,000
         stay = stay_data(admission_date=date(2023, 2, day), discharge_date=date(2023, 2, day + 2), **big)
-        claims.append(complete(actions.create_claim(scheme.head, stay, actor=users["member"])))
+        claims.append(complete(application.create_claim(scheme.head, stay, actor=users["member"])))
     claims.append(
-        complete(actions.create_claim(scheme.neighbour, stay_data(hospital_designated=False), actor=None))
+        complete(application.create_claim(scheme.neighbour, stay_data(hospital_designated=False), actor=None))
     )
-    claims.append(complete(actions.create_claim(scheme.spouse, stay_data(), actor=None)))
+    claims.append(complete(application.create_claim(scheme.spouse, stay_data(), actor=None)))
     for claim in claims:
         reviewed(claim, users)
     Claim.objects.filter(pk__in=[c.pk for c in claims[:6]]).update(drg_code="GB11")
     Claim.objects.filter(pk=claims[7].pk).update(drg_code="EB19")
-    draft = actions.create_claim(scheme.spouse, stay_data(admission_date=date(2023, 1, 5)), actor=None)
+    draft = application.create_claim(scheme.spouse, stay_data(admission_date=date(2023, 1, 5)), actor=None)
     with pytest.raises(ValidationError) as refused:
         actions.approve_many([*claims, draft], actor=users["reviewer"])
     assert code_of(refused.value) == ("claims", "wrong_state")

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
 
-from mutualaid.claims import actions, selectors
+from mutualaid.claims import actions, application, selectors
 from mutualaid.claims.models import Claim, ClaimState, MemberYearTotal
 from mutualaid.funds.ledger import balance_of
 from mutualaid.funds.models import EntryKind, JournalEntry
@@ -78,7 +78,7 @@ def test_fifty_concurrent_approvals_never_exceed_the_yearly_cap(race_schema, drg
             admitted = date(2022, 11, 1) + timedelta(days=10 * i)
             data = stay_data(admission_date=admitted, discharge_date=admitted + timedelta(days=3),
                              total_cost_fen=3_000_000, insurance_paid_fen=1_000_000, out_of_pocket_fen=2_000_000)  # fmt: skip
-            claim = actions.create_claim(member, data, actor=None)
+            claim = application.create_claim(member, data, actor=None)
             Claim.objects.filter(pk=claim.pk).update(state=ClaimState.IN_REVIEW, filed_on=date(2023, 10, 1))
             ids.append(claim.pk)
 

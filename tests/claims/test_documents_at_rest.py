@@ -9,14 +9,14 @@ from pathlib import Path
 
 from django.conf import settings as django_settings
 
-from mutualaid.claims import actions
+from mutualaid.claims import application
 from mutualaid.platform import crypto
 from tests.claims.conftest import PDF, stay_data
 
 
 def test_claim_documents_are_encrypted_and_private_on_disk(scheme, users):
-    claim = actions.create_claim(scheme.head, stay_data(), actor=users["member"])
-    document = actions.upload_document(
+    claim = application.create_claim(scheme.head, stay_data(), actor=users["member"])
+    document = application.upload_document(
         claim, "cost_list", PDF, file_name="费用清单.pdf", actor=users["member"]
     )
     media = Path(django_settings.STORAGES["default"]["OPTIONS"]["location"])

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test import Client
 from graphql_relay import from_global_id, to_global_id
 
-from mutualaid.claims import actions
+from mutualaid.claims import actions, application
 from mutualaid.claims.models import Claim, ClaimDocument, ClaimEvent, ClaimState, Decision
 from mutualaid.claims_queue.models import QueueEntry
 from mutualaid.tenants.models import Town
@@ -160,8 +160,8 @@ def test_the_whole_path_through_the_api(scheme, users):
 
 
 def test_who_sees_which_claims(scheme, users):
-    own = actions.create_claim(scheme.head, stay_data(), actor=None)
-    neighbour = actions.create_claim(scheme.neighbour, stay_data(), actor=None)
+    own = application.create_claim(scheme.head, stay_data(), actor=None)
+    neighbour = application.create_claim(scheme.neighbour, stay_data(), actor=None)
     expected = {
         "member": {own.pk},
         "other_member": {neighbour.pk},
@@ -211,7 +211,7 @@ def test_apply_matrix(scheme, users, role, allowed):
      ("other_coordinator", False), ("town_finance", False), ("reviewer", False), ("anonymous", False)],
 )  # fmt: skip
 def test_upload_and_submit_matrix(scheme, users, role, allowed):
-    claim = actions.create_claim(scheme.head, stay_data(), actor=None)
+    claim = application.create_claim(scheme.head, stay_data(), actor=None)
     before = snapshot()
     uploaded = upload(users[role], scheme.town, gid(claim), "DISCHARGE_RECORD", jpeg())
     submitted = graphql(users[role], SUBMIT, {"id": gid(claim)}, town=scheme.town)
@@ -232,8 +232,8 @@ def test_review_matrix(scheme, users, role, allowed):
     claims = []
     for month, day in ((1, 3), (2, 3), (3, 3), (3, 10)):
         stay = stay_data(admission_date=date(2023, month, day), discharge_date=date(2023, month, day + 2))
-        claim = complete(actions.create_claim(scheme.head, stay, actor=None))
-        actions.submit(claim, actor=None)
+        claim = complete(application.create_claim(scheme.head, stay, actor=None))
+        application.submit(claim, actor=None)
         claims.append(claim)
     actions.start_review(claims[1], actor=None)
     actions.start_review(claims[2], actor=None)
@@ -262,8 +262,8 @@ def test_review_matrix(scheme, users, role, allowed):
 
 
 def test_the_queue_is_for_reviewers_only(scheme, users):
-    claim = complete(actions.create_claim(scheme.head, stay_data(), actor=None))
-    actions.submit(claim, actor=None)
+    claim = complete(application.create_claim(scheme.head, stay_data(), actor=None))
+    application.submit(claim, actor=None)
     for role in ("town_admin", "member", "coordinator", "anonymous"):
         result = graphql(users[role], QUEUE)
         assert result.get("errors") and not result.get("data"), role
@@ -297,15 +297,15 @@ def test_bad_input_through_the_api(scheme, users):
     assert snapshot() == before
 
     connection.set_tenant(town)
-    claim = actions.create_claim(scheme.head, stay_data(), actor=None)
+    claim = application.create_claim(scheme.head, stay_data(), actor=None)
     before = snapshot()
     not_a_photo = upload(admin, town, gid(claim), "COST_LIST", b"PK\x03\x04 a zip file", "scan.jpg")
     assert not_a_photo["data"]["uploadClaimDocument"]["errors"][0]["code"] == "UNSUPPORTED_FILE_TYPE"
     huge = upload(admin, town, gid(claim), "COST_LIST", b"%PDF-" + b"0" * (50 * 1024 * 1024), "big.pdf")
     assert huge["data"]["uploadClaimDocument"]["errors"][0]["code"] == "FILE_TOO_LARGE"
     connection.set_tenant(town)
-    reviewed = complete(actions.create_claim(scheme.spouse, stay_data(), actor=None))
-    actions.submit(reviewed, actor=None)
+    reviewed = complete(application.create_claim(scheme.spouse, stay_data(), actor=None))
+    application.submit(reviewed, actor=None)
     actions.start_review(reviewed, actor=None)
     before = snapshot()
     unknown_drg = graphql(users["reviewer"], APPROVE, {"id": gid(reviewed), "drg": "XX99"}, town=town)
@@ -328,10 +328,10 @@ APPROVE_MANY = """mutation($ids: [ID!]!) { approveClaims(ids: $ids) {
      ("member", False), ("other_firm_reviewer", False), ("anonymous", False)],
 )  # fmt: skip
 def test_approve_a_list_matrix(scheme, users, role, allowed):
-    good = complete(actions.create_claim(scheme.head, stay_data(), actor=None))
-    bad = complete(actions.create_claim(scheme.neighbour, stay_data(inpatient=False), actor=None))
+    good = complete(application.create_claim(scheme.head, stay_data(), actor=None))
+    bad = complete(application.create_claim(scheme.neighbour, stay_data(inpatient=False), actor=None))
     for claim in (good, bad):
-        actions.submit(claim, actor=None)
+        application.submit(claim, actor=None)
         actions.start_review(claim, actor=None)
         Claim.objects.filter(pk=claim.pk).update(drg_code="EB19")
     before = snapshot()
@@ -371,9 +371,9 @@ def test_the_claims_list_costs_the_same_queries_for_3_and_12_claims(scheme, user
     def add(n):
         connection.set_tenant(scheme.town)
         for i in range(n):
-            claim = complete(actions.create_claim(
+            claim = complete(application.create_claim(
                 scheme.head, stay_data(admission_date=date(2023, 1, 1 + 2 * (i % 14))), actor=None))  # fmt: skip
-            actions.submit(claim, actor=None)
+            application.submit(claim, actor=None)
 
     add(3)
     few, rows_few = _list_queries(users["town_admin"], scheme.town)

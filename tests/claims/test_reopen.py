@@ -8,7 +8,7 @@ from datetime import date, datetime
 import pytest
 from django.core.exceptions import ValidationError
 
-from mutualaid.claims import actions, selectors
+from mutualaid.claims import actions, application, reopening, selectors
 from mutualaid.claims.models import Claim, ClaimEvent, ClaimState, Decision, SmsNotice
 from mutualaid.claims_queue.models import QueueEntry
 from mutualaid.funds.ledger import balance_of
@@ -20,7 +20,7 @@ from tests.claims.test_actions import code_of, reviewed
 
 
 def approved(scheme, users):
-    claim = complete(actions.create_claim(scheme.head, stay_data(), actor=users["member"]))
+    claim = complete(application.create_claim(scheme.head, stay_data(), actor=users["member"]))
     reviewed(claim, users)
     return actions.approve(claim, actor=users["reviewer"], drg_code="EB19")
 
@@ -43,7 +43,7 @@ def test_an_approved_claim_goes_back_into_review_with_its_payable_reversed(schem
     assert selectors.approved_so_far(scheme.head.pk, 2022) == 1_200_000
     clock.set(datetime(2023, 4, 10, 9, 0, tzinfo=SHANGHAI))  # a Monday
 
-    claim = actions.reopen_claim(
+    claim = reopening.reopen_claim(
         claim, actor=users["reviewer"], reason="公示异议：住院情况待核实", objection=7
     )
 
@@ -79,33 +79,33 @@ def test_only_an_approved_unpaid_claim_is_reopened(scheme, users):
     post_contribution(2022, {"person": 5_000_000}, method="cash", reference="fees", memo="", actor=None)
     claim = approved(scheme, users)
     with pytest.raises(ValidationError) as refused:
-        actions.reopen_claim(claim, actor=users["reviewer"], reason="  ")
+        reopening.reopen_claim(claim, actor=users["reviewer"], reason="  ")
     assert code_of(refused.value) == ("reason", "reason_required")
 
     claim = actions.add_to_batch(claim, batch="2023-04", actor=users["town_admin"])
     before = snapshot(claim)
     with pytest.raises(ValidationError) as refused:
-        actions.reopen_claim(claim, actor=users["reviewer"], reason="异议")
+        reopening.reopen_claim(claim, actor=users["reviewer"], reason="异议")
     assert code_of(refused.value) == ("claim", "in_batch") and "移出批次" in refused.value.messages[0]
     assert snapshot(claim) == before
 
     claim = actions.mark_paid(claim, paid_on=date(2023, 4, 3), reference="B1", actor=users["town_finance"])
     before = snapshot(claim)
     with pytest.raises(ValidationError) as refused:
-        actions.reopen_claim(claim, actor=users["reviewer"], reason="异议")
+        reopening.reopen_claim(claim, actor=users["reviewer"], reason="异议")
     assert code_of(refused.value) == ("claim", "already_paid") and "追回" in refused.value.messages[0]
     assert snapshot(claim) == before
 
-    draft = actions.create_claim(scheme.spouse, stay_data(), actor=users["member"])
+    draft = application.create_claim(scheme.spouse, stay_data(), actor=users["member"])
     with pytest.raises(ValidationError) as refused:
-        actions.reopen_claim(draft, actor=users["reviewer"], reason="异议")
+        reopening.reopen_claim(draft, actor=users["reviewer"], reason="异议")
     assert code_of(refused.value) == ("state", "wrong_state")
 
 
 def test_a_list_approvals_shared_voucher_is_referred_to_not_reversed_whole(scheme, users):
     claims = []
     for member in (scheme.head, scheme.spouse):
-        claim = complete(actions.create_claim(member, stay_data(), actor=users["member"]))
+        claim = complete(application.create_claim(member, stay_data(), actor=users["member"]))
         claims.append(reviewed(claim, users))
     Claim.objects.filter(pk__in=[c.pk for c in claims]).update(drg_code="EB19")
     done, left = actions.approve_many(claims, actor=users["reviewer"])
@@ -114,7 +114,7 @@ def test_a_list_approvals_shared_voucher_is_referred_to_not_reversed_whole(schem
     first = done[0]
     first.refresh_from_db()
     amount = first.amount_fen
-    actions.reopen_claim(first, actor=users["reviewer"], reason="公示异议")
+    reopening.reopen_claim(first, actor=users["reviewer"], reason="公示异议")
     reversal = JournalEntry.objects.get(kind=EntryKind.REVERSAL)
     assert reversal.reverses_id is None and reversal.total_fen == amount
     assert balance_of(2022, "payable:subsidies") == total - amount

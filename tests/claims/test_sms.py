@@ -8,7 +8,7 @@ from celery.contrib.testing.worker import start_worker
 from django.db import connection, transaction
 from django.utils import timezone
 
-from mutualaid.claims import actions, selectors
+from mutualaid.claims import actions, application, selectors
 from mutualaid.claims.models import Claim, ClaimState, SmsNotice
 from mutualaid.claims.tasks import send_decision_sms
 from mutualaid.platform.sms import RecordingSmsBackend
@@ -24,8 +24,8 @@ def _outbox(phone: str) -> list:
 def test_a_decision_enqueues_one_sms_after_commit_and_a_rerun_sends_nothing(
     scheme, users, django_capture_on_commit_callbacks
 ):
-    claim = complete(actions.create_claim(scheme.head, stay_data(), actor=users["member"]))
-    actions.submit(claim, actor=users["member"])
+    claim = complete(application.create_claim(scheme.head, stay_data(), actor=users["member"]))
+    application.submit(claim, actor=users["member"])
     actions.start_review(claim, actor=users["reviewer"])
     with django_capture_on_commit_callbacks() as callbacks:
         actions.approve(claim, actor=users["reviewer"], drg_code="EB19")
@@ -106,7 +106,7 @@ def test_a_real_worker_sends_the_decision_sms_in_the_towns_schema(sms_town, drg_
     )
     EnrolledMember.objects.create(enrolment=enrolment, member=member, scheme_year=2022, due_fen=4500)
     with selectors.clock_at(datetime(2023, 3, 20, 9, 0, tzinfo=SHANGHAI)):
-        claim = actions.create_claim(member, stay_data(), actor=None)
+        claim = application.create_claim(member, stay_data(), actor=None)
         Claim.objects.filter(pk=claim.pk).update(state=ClaimState.IN_REVIEW, filed_on=date(2023, 3, 20))
 
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):

@@ -134,7 +134,7 @@ def e2e_town(transactional_db, drg_catalogue, media):  # noqa: F811
     phone, one user per role, and a submitted claim with its documents."""
     from django_tenants.clone import CloneSchema
 
-    from mutualaid.claims import actions as claims
+    from mutualaid.claims import application as claim_application
     from mutualaid.claims import selectors
     from mutualaid.drg.models import IcdCode
     from mutualaid.enrolment.actions import enrol_households, seal_id_number, seal_phone
@@ -187,14 +187,16 @@ def e2e_town(transactional_db, drg_catalogue, media):  # noqa: F811
         actor=None,
     )
     with selectors.clock_at(timezone.datetime(2023, 3, 20, 9, 0, tzinfo=SHANGHAI)):
-        claim = claims.create_claim(member, stay_data(), actor=None)
-        claims.upload_document(
+        claim = claim_application.create_claim(member, stay_data(), actor=None)
+        claim_application.upload_document(
             claim, "discharge_record", jpeg((320, 240)), file_name="出院记录.jpg", actor=None
         )
-        claims.upload_document(claim, "cost_list", PDF, file_name="费用清单.pdf", actor=None)
-        for kind in claims.missing_documents(claim):
-            claims.upload_document(claim, kind, jpeg((320, 240)), file_name=f"{kind}.jpg", actor=None)
-        claims.submit(claim, actor=None)
+        claim_application.upload_document(claim, "cost_list", PDF, file_name="费用清单.pdf", actor=None)
+        for kind in claim_application.missing_documents(claim):
+            claim_application.upload_document(
+                claim, kind, jpeg((320, 240)), file_name=f"{kind}.jpg", actor=None
+            )
+        claim_application.submit(claim, actor=None)
     connection.set_schema_to_public()
 
     def user(username, role, **scope):

@@ -180,7 +180,9 @@ def test_reads_older_than_the_window_do_not_count(dagong, town_admin, members):
     with override_settings(PERSONAL_DATA_READ_BUDGET=8):
         assert "errors" not in graphql(town_admin, QUERY, town=dagong)
         connection.set_tenant(dagong)
-        AuditEvent.objects.filter(action="enrolment.personal_data.read").update(at=datetime(2020, 1, 1, tzinfo=UTC))
+        AuditEvent.objects.filter(action="enrolment.personal_data.read").update(
+            at=datetime(2020, 1, 1, tzinfo=UTC)
+        )
         connection.set_schema_to_public()
         assert "errors" not in graphql(town_admin, QUERY, town=dagong)
 

@@ -37,12 +37,12 @@ ROLES = (
 
 @pytest.fixture
 def claim(scheme, users):  # noqa: F811
-    from mutualaid.claims import actions
+    from mutualaid.claims import application
 
     connection.set_tenant(scheme.town)
-    made = actions.create_claim(scheme.head, stay_data(), actor=users["coordinator"])
+    made = application.create_claim(scheme.head, stay_data(), actor=users["coordinator"])
     complete(made)
-    actions.submit(made, actor=users["coordinator"])
+    application.submit(made, actor=users["coordinator"])
     return made
 
 

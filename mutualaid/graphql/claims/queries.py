@@ -10,7 +10,7 @@ import base64
 import graphene
 from graphene_django import DjangoConnectionField
 
-from mutualaid.claims import actions, selectors
+from mutualaid.claims import application, selectors
 from mutualaid.claims import permissions as perms
 from mutualaid.claims.models import OPEN_STATES, Claim, ClaimDocument
 from mutualaid.claims_queue.api import queue_for
@@ -87,7 +87,7 @@ class ClaimQueries(graphene.ObjectType):
             return None
         with document.file.open("rb") as handle:
             content = handle.read()
-        actions.record_document_read(document, actor=info.context.user)
+        application.record_document_read(document, actor=info.context.user)
         return DownloadFile(
             file_name=document.file.name.rsplit("/", 1)[-1],
             content_type=document.content_type,

@@ -8,7 +8,7 @@ from graphene_django import DjangoObjectType
 
 from mutualaid.claims import permissions as perms
 from mutualaid.claims import selectors
-from mutualaid.claims.actions import required_documents
+from mutualaid.claims.application import required_documents
 from mutualaid.claims.models import (
     Cause,
     Channel,

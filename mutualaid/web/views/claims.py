@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect
 
-from mutualaid.claims import actions, selectors
+from mutualaid.claims import actions, application, selectors
 from mutualaid.claims import permissions as perms
 from mutualaid.claims.models import (
     EDITABLE_STATES,
@@ -155,8 +155,8 @@ def claim_detail(request, pk: int):
                     f = document_form.cleaned_data["file"]
 
                     def upload():
-                        actions.check_document_size(f.size or 0)
-                        return actions.upload_document(
+                        application.check_document_size(f.size or 0)
+                        return application.upload_document(
                             claim,
                             document_form.cleaned_data["kind"],
                             f.read(),
@@ -166,7 +166,7 @@ def claim_detail(request, pk: int):
 
                     done = perform(document_form, upload)
             else:
-                submit = actions.resubmit if claim.state == ClaimState.MORE_INFO else actions.submit
+                submit = application.resubmit if claim.state == ClaimState.MORE_INFO else application.submit
                 done = perform(state_errors, lambda: submit(claim, actor=user))
         if done is not None:
             messages.success(request, "已办理")
@@ -183,7 +183,7 @@ def claim_detail(request, pk: int):
         "claim": claim,
         "name": claim.member.name if perms.sees_full_names(user, claim) else mask_name(claim.member.name),
         "documents": documents if perms.can(user, perms.READ_CLAIM_DOCUMENTS, claim) else [],
-        "missing": [DocumentKind(k).label for k in actions.missing_documents(claim)],
+        "missing": [DocumentKind(k).label for k in application.missing_documents(claim)],
         "decision": decision,
         "decisions": list(claim.decisions.order_by("-decided_at")),
         "events": list(claim.events.order_by("at")),
@@ -208,7 +208,7 @@ def claim_document(request, pk: int, document_pk: int):
     document = ClaimDocument.objects.filter(claim=claim, pk=document_pk).first()
     if document is None:
         raise Http404("未找到页面")
-    actions.record_document_read(document, actor=request.user)
+    application.record_document_read(document, actor=request.user)
     return FileResponse(document.file.open("rb"), content_type=document.content_type)
 
 
@@ -293,7 +293,7 @@ def claim_new(request, member_pk: int):
     if request.method == "POST" and form.is_valid():
 
         def create():
-            return actions.create_claim(
+            return application.create_claim(
                 member, form.claim_data(), actor=request.user, channel=channel_of(request)
             )
 

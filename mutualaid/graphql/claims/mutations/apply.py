@@ -7,7 +7,7 @@ import graphene
 from django.core.exceptions import ValidationError
 from graphene_file_upload.scalars import Upload
 
-from mutualaid.claims import actions
+from mutualaid.claims import application
 from mutualaid.claims import permissions as perms
 from mutualaid.claims.models import Channel
 from mutualaid.enrolment.models import Member
@@ -66,7 +66,7 @@ class ApplyForClaim(ClaimMutation):
             channel = Channel.VILLAGE
         elif perms.has_role_in(user, town_code(info), Role.TOWN_ADMIN):
             channel = Channel.TOWN
-        return cls(claim=actions.create_claim(member, claim_data(input), actor=user, channel=channel))
+        return cls(claim=application.create_claim(member, claim_data(input), actor=user, channel=channel))
 
 
 class UpdateClaim(ClaimMutation):
@@ -88,7 +88,7 @@ class UpdateClaim(ClaimMutation):
     @classmethod
     def perform_mutation(cls, info, id, input):
         claim = visible_claim(info, id, rule=perms.APPLY_CLAIM)
-        return cls(claim=actions.update_claim(claim, claim_data(input), actor=info.context.user))
+        return cls(claim=application.update_claim(claim, claim_data(input), actor=info.context.user))
 
 
 class UploadClaimDocument(BaseMutation):
@@ -115,9 +115,9 @@ class UploadClaimDocument(BaseMutation):
         claim = visible_claim(info, claim_id, "claimId", rule=perms.APPLY_CLAIM)
         if not hasattr(file, "read"):
             raise ValidationError({"file": ValidationError("请以 multipart 方式上传文件", code="required")})
-        actions.check_document_size(getattr(file, "size", 0) or 0)  # before reading a byte of it
+        application.check_document_size(getattr(file, "size", 0) or 0)  # before reading a byte of it
         content = file.read()
-        document = actions.upload_document(
+        document = application.upload_document(
             claim,
             enum_value(kind),
             content,
@@ -144,7 +144,7 @@ class SubmitClaim(ClaimMutation):
     @classmethod
     def perform_mutation(cls, info, id):
         claim = visible_claim(info, id, rule=perms.APPLY_CLAIM)
-        return cls(claim=actions.submit(claim, actor=info.context.user))
+        return cls(claim=application.submit(claim, actor=info.context.user))
 
 
 class ResubmitClaim(ClaimMutation):
@@ -165,4 +165,4 @@ class ResubmitClaim(ClaimMutation):
     @classmethod
     def perform_mutation(cls, info, id, note=""):
         claim = visible_claim(info, id, rule=perms.APPLY_CLAIM)
-        return cls(claim=actions.resubmit(claim, actor=info.context.user, note=note or ""))
+        return cls(claim=application.resubmit(claim, actor=info.context.user, note=note or ""))
