@@ -18,7 +18,6 @@ from __future__ import annotations
 from datetime import date
 
 from django.apps import apps
-from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
 
@@ -32,7 +31,6 @@ from mutualaid.funds.models import EntryKind, JournalLine
 from mutualaid.payouts import claim_states, rules, steps
 from mutualaid.payouts.error_codes import PayoutErrorCode as Code
 from mutualaid.payouts.models import (
-    BatchPosting,
     BatchState,
     LineKind,
     LineState,
@@ -286,11 +284,7 @@ def _pay(batch: PayoutBatch, actor) -> None:
         subsidies = sums.get((scheme_year, LineKind.SUBSIDY), 0)
         fees = sums.get((scheme_year, LineKind.SERVICE_FEE), 0)
         total = subsidies + fees
-        year = ledger.lock_year(scheme_year)
-        try:
-            ledger.require_open(year)
-        except ValidationError as exc:
-            raise invalid("batch", f"{scheme_year}互助年度已结账，不能发放", Code.LEDGER) from exc
+        year = steps.open_year(scheme_year, "batch", "不能发放")
         if subsidies and ledger.balance_of(scheme_year, PAYABLE_SUBSIDIES) < subsidies:
             raise invalid("batch", f"{scheme_year}年度应付补助余额不足", Code.LEDGER)
         if fees and ledger.balance_of(scheme_year, PAYABLE_SERVICE_FEES) < fees:
@@ -319,14 +313,7 @@ def _pay(batch: PayoutBatch, actor) -> None:
             method="bank_transfer",
             audit={"batch": batch.pk},
         )
-        BatchPosting.objects.create(
-            batch=batch,
-            kind=PostingKind.PAYMENT,
-            scheme_year=scheme_year,
-            entry_id=entry.pk,
-            voucher=entry.voucher,
-            amount_fen=total,
-        )
+        steps.record_posting(batch, PostingKind.PAYMENT, scheme_year, entry, total)
     # The firm's fee is transferred with the batch (not a line of the members' transfer sheet): paid now.
     batch.lines.filter(kind=LineKind.SERVICE_FEE, state=LineState.PENDING).update(
         state=LineState.PAID, resolved_at=claim_selectors.now(), resolved_by_username=steps.who(actor)[1]

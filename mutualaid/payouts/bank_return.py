@@ -4,7 +4,6 @@ paid line reversed after the fact. Each step locks the batch row first, then its
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from mutualaid.claims import selectors as claim_selectors
@@ -17,7 +16,6 @@ from mutualaid.funds.models import EntryKind
 from mutualaid.payouts import claim_states, rules, steps
 from mutualaid.payouts.error_codes import PayoutErrorCode as Code
 from mutualaid.payouts.models import (
-    BatchPosting,
     BatchState,
     LineKind,
     LineState,
@@ -149,11 +147,7 @@ def _reverse(batch: PayoutBatch, lines: list[PayoutLine], kind: str, why: str, a
     for scheme_year in sorted({y for y, _ in sums}):
         subsidies = sums.get((scheme_year, LineKind.SUBSIDY), 0)
         fees = sums.get((scheme_year, LineKind.SERVICE_FEE), 0)
-        year = ledger.lock_year(scheme_year)
-        try:
-            ledger.require_open(year)
-        except ValidationError as exc:
-            raise invalid("lines", f"{scheme_year}互助年度已结账，不能登记退回", Code.LEDGER) from exc
+        year = steps.open_year(scheme_year, "lines", "不能登记退回")
         entry_lines = [ledger.debit(BANK, subsidies + fees)]
         if subsidies:
             entry_lines.append(ledger.credit(PAYABLE_SUBSIDIES, subsidies))
@@ -170,14 +164,7 @@ def _reverse(batch: PayoutBatch, lines: list[PayoutLine], kind: str, why: str, a
             reason=why,
             audit={"batch": batch.pk, "lines": [line.pk for line in lines][:100]},
         )
-        BatchPosting.objects.create(
-            batch=batch,
-            kind=kind,
-            scheme_year=scheme_year,
-            entry_id=entry.pk,
-            voucher=entry.voucher,
-            amount_fen=subsidies + fees,
-        )
+        steps.record_posting(batch, kind, scheme_year, entry, subsidies + fees)
 
 
 def _notify_returned(events, lines: dict[int | None, PayoutLine]) -> None:

@@ -6,9 +6,13 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
+from django.core.exceptions import ValidationError
+
+from mutualaid.funds import ledger
 from mutualaid.funds.rules import posting_window
 from mutualaid.payouts.error_codes import PayoutErrorCode as Code
 from mutualaid.payouts.models import (
+    BatchPosting,
     PayoutBatch,
 )
 from mutualaid.payouts.rules import invalid
@@ -49,3 +53,21 @@ def sums_by_year(lines) -> dict[tuple[int, str], int]:
     for scheme_year, kind, amount in lines:
         sums[(scheme_year, kind)] += amount
     return sums
+
+
+def open_year(scheme_year: int, field: str, refusal: str):
+    """The scheme year's ledger year, locked; refused with ``refusal`` once the year is closed (结账)."""
+    year = ledger.lock_year(scheme_year)
+    try:
+        ledger.require_open(year)
+    except ValidationError as exc:
+        raise invalid(field, f"{scheme_year}互助年度已结账，{refusal}", Code.LEDGER) from exc
+    return year
+
+
+def record_posting(batch: PayoutBatch, kind: str, scheme_year: int, entry, amount_fen: int) -> BatchPosting:
+    """The batch's note of a ledger entry it posted (the batch's totals are checked against these)."""
+    return BatchPosting.objects.create(
+        batch=batch, kind=kind, scheme_year=scheme_year, entry_id=entry.pk, voucher=entry.voucher,
+        amount_fen=amount_fen,
+    )  # fmt: skip
