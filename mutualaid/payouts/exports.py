@@ -234,6 +234,7 @@ def summary_pdf(batch: PayoutBatch) -> bytes:
         columns=SUMMARY_COLUMNS,
         rows=[*rows, ("合计", str(count), yuan_text(total))],
         sign_off=SIGN_OFF,
+        total_row=True,
     )
     return table_pdf.table_pdf(table, font_path())
 

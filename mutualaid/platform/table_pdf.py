@@ -48,6 +48,7 @@ class Table:
     sign_off: Sequence[str] = ()
     rows_per_page: int = 36
     first_page_rows: int = 32
+    total_row: bool = False  # the last row is the total (合计): shaded like the header
 
 
 class Font:
@@ -176,6 +177,11 @@ def _lay_out(table: Table, font: Font) -> list[_Page]:
             _heading(page, font, table)
             top = FIRST_TABLE_TOP
         bottom = _table(page, font, table.columns, rows, top) if rows or number == 1 else top
+        if table.total_row and rows and not any(chunks[number:]):
+            width = sum(col.width for col in table.columns)
+            page.drawing.insert(
+                0, f"0.92 g {MARGIN_X:.2f} {bottom:.2f} {width:.2f} {ROW_HEIGHT:.2f} re f 0 g"
+            )
         if number == len(chunks):
             _closing(page, font, table, bottom)
         label = f"第 {number} 页 / 共 {len(chunks)} 页"
