@@ -40,10 +40,14 @@ class Totals:
     values: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTED, 0))
     towns: int = 0
     towns_behind: int = 0
+    towns_at_risk: int = (
+        0  # towns whose published table may run dry: probability above ``rules.RUN_DRY_WARNING_BP``
+    )
 
     def add(self, line: TownLine) -> None:
         self.towns += 1
         self.towns_behind += 1 if line.behind else 0
+        self.towns_at_risk += 1 if line.at_risk else 0
         for name in COUNTED:
             self.values[name] += getattr(line.rollup, name)
 
@@ -112,6 +116,12 @@ class TownLine:
         return self.rollup.behind_target
 
     @property
+    def at_risk(self) -> bool:
+        """The published table may run dry before the year ends: probability above the warning line."""
+        run_dry = self.rollup.run_dry_bp
+        return run_dry is not None and run_dry > rules.RUN_DRY_WARNING_BP
+
+    @property
     def months_covered(self) -> Decimal | None:
         r = self.rollup
         return rules.months_covered(r.balance_fen, r.subsidies_fen, r.payout_months)
@@ -157,12 +167,16 @@ def _sums() -> dict:
         **{name: Coalesce(Sum(name), Value(0)) for name in COUNTED},
         "n_towns": Count("id"),
         "n_behind": Count("id", filter=Q(behind_target=True)),
+        "n_at_risk": Count("id", filter=Q(run_dry_bp__gt=rules.RUN_DRY_WARNING_BP)),
     }
 
 
 def _totals(row: dict) -> Totals:
     return Totals(
-        values={name: row[name] for name in COUNTED}, towns=row["n_towns"], towns_behind=row["n_behind"]
+        values={name: row[name] for name in COUNTED},
+        towns=row["n_towns"],
+        towns_behind=row["n_behind"],
+        towns_at_risk=row["n_at_risk"],
     )
 
 
@@ -171,6 +185,7 @@ def _merge(groups: list[Totals]) -> Totals:
     for found in groups:
         merged.towns += found.towns
         merged.towns_behind += found.towns_behind
+        merged.towns_at_risk += found.towns_at_risk
         for name in COUNTED:
             merged.values[name] += found.values[name]
     return merged

@@ -79,11 +79,12 @@ def dashboard_xlsx(dashboard: Dashboard, title: str) -> bytes:
         if not groups:
             continue
         sub = workbook.create_sheet(f"按{label}")
-        sub.append([label, "乡镇数", "未达目标", "参加人数", "在册人数", "群众参与率%", "专户余额（元）"])
+        sub.append([label, "乡镇数", "未达目标", "资金风险（用尽概率>10%）", "参加人数", "在册人数", "群众参与率%",
+                    "专户余额（元）"])  # fmt: skip
         for group in groups:
             t = group.totals
             sub.append(
-                [group.name, t.towns, t.towns_behind, t.enrolled_people, t.eligible_people,
+                [group.name, t.towns, t.towns_behind, t.towns_at_risk, t.enrolled_people, t.eligible_people,
                  _pct(t.person_share_bp), _yuan(t.balance_fen)]
             )  # fmt: skip
     return _save(workbook)

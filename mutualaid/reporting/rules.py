@@ -11,6 +11,9 @@ from django.core.exceptions import ValidationError
 
 from mutualaid.reporting.error_codes import ReportingErrorCode as Code
 
+# A town whose table may run dry with a probability above 10% is at risk: red in the console, counted in the totals.
+RUN_DRY_WARNING_BP = 1_000
+
 # 海安 document: 行政村参与试点占比 ≥ 50%, 试点村农户参与率 ≥ 30%, 群众参与率 ≥ 50% (新胜镇).
 DEFAULT_TARGETS_BP = {"village": 5000, "household": 3000, "person": 5000}
 

@@ -34,7 +34,6 @@ from mutualaid.tenants.models import Town
 
 logger = logging.getLogger(__name__)
 BACKGROUND_RUNS = 2_000
-WARNING_BP = 1_000  # the console shows the probability in the warning colour above 10%
 ROLLUP_FIELDS = ("run_dry_bp", "expected_carry_over_fen", "solvency_policy_version", "solvency_computed_at")
 
 _background: contextvars.ContextVar[bool] = contextvars.ContextVar(

@@ -24,12 +24,12 @@ query($code: String!) { countyDashboard(countyCode: $code, schemeYear: 2022) {
     householdSharePercent targets { personSharePercent source } balance monthsOfPaymentsCovered: monthsOfPayoutsCovered
     decisionDaysMedian paidNextMonthPercent claimsByState incomeBySource runDryProbabilityPercent expectedCarryOver
     solvencyPolicyVersion solvencyComputedAt }
-  totals { towns townsBehindTarget enrolledPeople eligiblePeople personSharePercent balance } } }
+  totals { towns townsBehindTarget townsAtRisk enrolledPeople eligiblePeople personSharePercent balance } } }
 """
 PROVINCE_QUERY = """
 query { provinceDashboard(provinceCode: "32", schemeYear: 2022) {
-  cities { code name totals { towns townsBehindTarget } }
-  counties { code name totals { towns enrolledPeople personSharePercent balance } }
+  cities { code name totals { towns townsBehindTarget townsAtRisk } }
+  counties { code name totals { towns townsAtRisk enrolledPeople personSharePercent balance } }
   towns { townCode behindTarget } totals { towns enrolledPeople income } } }
 """
 
@@ -99,6 +99,26 @@ def test_towns_behind_target_come_first_and_totals_add_up(towns, people):
     assert totals["townsBehindTarget"] == flags.count(True)
     assert data["towns"][0]["targets"]["source"] == "default"
     assert data["towns"][0]["monthsOfPaymentsCovered"] == 16.7  # 100,000 / (30,000 / 5)
+
+
+def test_towns_likely_to_run_dry_are_counted_at_every_level(towns, people):
+    # given 10 towns whose run-dry probabilities are 0%, 1.5% … 13.5%: three above the 10% warning line
+    _fake_towns(10, County.objects.get(code="320685"))
+    # then the county, its city and the province each count three towns at risk
+    county = graphql(people["county"], COUNTY_QUERY, {"code": "320685"})["data"]["countyDashboard"]
+    assert county["totals"]["townsAtRisk"] == 3
+    province = graphql(people["province"], PROVINCE_QUERY)["data"]["provinceDashboard"]
+    assert [c["totals"]["townsAtRisk"] for c in province["counties"]] == [3]
+    assert [c["totals"]["townsAtRisk"] for c in province["cities"]] == [3]
+    # and the province's export has the count in its county and city sheets
+    result = graphql(
+        people["province"],
+        'query { dashboardExport(schemeYear: 2022, provinceCode: "32") { base64 } }',
+    )["data"]["dashboardExport"]
+    book = load_workbook(io.BytesIO(base64.b64decode(result["base64"])))
+    for name in ("按县", "按市"):
+        header, row = list(book[name].iter_rows(values_only=True))[:2]
+        assert row[header.index("资金风险（用尽概率>10%）")] == 3
 
 
 def test_targets_from_the_level_above_override_the_policy(towns, people):

@@ -173,6 +173,9 @@ _figure_resolvers(SupervisionTown, lambda line: line.rollup)
 class SupervisionTotals(FigureFields, graphene.ObjectType):
     towns = graphene.Int(required=True)
     towns_behind_target = graphene.Int(required=True)
+    towns_at_risk = graphene.Int(
+        required=True, description="资金风险乡镇数：已发布补助表的资金用尽概率高于 10% 的乡镇"
+    )
 
     def resolve_towns_behind_target(totals, info):
         return totals.towns_behind

@@ -29,7 +29,7 @@ from mutualaid.platform.accounts.permissions import (
 from mutualaid.platform.schemas import town_schema
 from mutualaid.reporting.models import RollupKind, TownRollup
 from mutualaid.reporting.permissions import VIEW_COUNTY_DASHBOARD
-from mutualaid.reporting.solvency import WARNING_BP
+from mutualaid.reporting.rules import RUN_DRY_WARNING_BP
 from mutualaid.tenants import actions as town_actions
 from mutualaid.tenants.models import Town, TownStatus
 from mutualaid.tenants.notices import finance_notice
@@ -72,7 +72,7 @@ class TownRow:
 
     @property
     def run_dry_warning(self) -> bool:
-        return self.run_dry_bp is not None and self.run_dry_bp > WARNING_BP
+        return self.run_dry_bp is not None and self.run_dry_bp > RUN_DRY_WARNING_BP
 
     @property
     def behind(self) -> bool:

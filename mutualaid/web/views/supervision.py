@@ -30,7 +30,6 @@ from mutualaid.reporting.models import (
 from mutualaid.reporting.models import (
     Target as TargetRow,
 )
-from mutualaid.reporting.solvency import WARNING_BP
 from mutualaid.tenants.models import Town
 from mutualaid.web import nav
 from mutualaid.web.access import perform, platform_page, render
@@ -487,8 +486,6 @@ def town_trend(request, code: str):
         "points": points,
         "share_chart": share_chart,
         "money_chart": money_chart,
-        "warning": line is not None
-        and line.rollup.run_dry_bp is not None
-        and line.rollup.run_dry_bp > WARNING_BP,
+        "warning": line is not None and line.at_risk,
     }
     return render(request, "web/platform/town.html", context)
