@@ -290,6 +290,7 @@ def test_the_design_pages_are_chinese_by_default_and_english_on_request(funded, 
     assert 'lang="en"' in html and ">One-click design<" in html
     assert "Probability the money runs out before the coverage year ends" in html
     assert "coverage years simulated (seed 20221101, reproducible)" in html
+    assert "Reserve (%)" in html and "预留比例" not in html  # the form's own labels too
 
 
 def test_the_year_picker_chooses_the_scheme_year(funded, users, as_user):

@@ -14,6 +14,7 @@ import json
 from django import forms
 from django.core.paginator import Paginator
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy
 
 from mutualaid.claims import permissions as claim_perms
 from mutualaid.disclosure import permissions as perms
@@ -39,17 +40,17 @@ AUDITOR_PAGES: tuple[tuple[str, str, Rule], ...] = (
 
 
 class AuditSearchForm(forms.Form):
-    actor = forms.CharField(label="操作人（用户名）", max_length=150, required=False)
+    actor = forms.CharField(label=gettext_lazy("操作人（用户名）"), max_length=150, required=False)
     action = forms.CharField(
-        label="操作（前缀，如 claims. 或 disclosure.）",
+        label=gettext_lazy("操作（前缀，如 claims. 或 disclosure.）"),
         max_length=64,
         required=False,
         widget=forms.TextInput(attrs={"list": "audit-actions"}),
     )
-    object_type = forms.ChoiceField(label="对象类型", required=False)
-    object_id = forms.CharField(label="对象编号", max_length=64, required=False)
-    since = forms.DateField(label="起始日期", required=False, widget=DATE_INPUT)
-    until = forms.DateField(label="截止日期", required=False, widget=DATE_INPUT)
+    object_type = forms.ChoiceField(label=gettext_lazy("对象类型"), required=False)
+    object_id = forms.CharField(label=gettext_lazy("对象编号"), max_length=64, required=False)
+    since = forms.DateField(label=gettext_lazy("起始日期"), required=False, widget=DATE_INPUT)
+    until = forms.DateField(label=gettext_lazy("截止日期"), required=False, widget=DATE_INPUT)
 
     def __init__(self, *args, object_types: list[str], **kwargs):
         super().__init__(*args, **kwargs)

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext_lazy
 
 from mutualaid.payouts import permissions as perms
 from mutualaid.payouts import reconciliation as reconciliation_actions
@@ -28,19 +29,20 @@ nav.register(
 
 class StatementForm(forms.Form):
     month = forms.CharField(
-        label="对账月份",
+        label=gettext_lazy("对账月份"),
         max_length=7,
         widget=forms.TextInput(attrs={"type": "month", "placeholder": "2023-04"}),
     )
     file = forms.FileField(
-        label="专户银行对账单（csv 或 xlsx）", widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"})
+        label=gettext_lazy("专户银行对账单（csv 或 xlsx）"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
     )
 
 
 class BookForm(forms.Form):
     row = forms.IntegerField(widget=forms.HiddenInput)
-    scheme_year = forms.IntegerField(label="记入互助年度")
-    reason = forms.CharField(label="原因", max_length=200)
+    scheme_year = forms.IntegerField(label=gettext_lazy("记入互助年度"))
+    reason = forms.CharField(label=gettext_lazy("原因"), max_length=200)
 
 
 def _month(text: str) -> date:

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect
+from django.utils.translation import gettext_lazy
 
 from mutualaid.claims import actions, application, selectors
 from mutualaid.claims import permissions as perms
@@ -74,22 +75,29 @@ def claim_list(request):
 
 
 class ApproveForm(forms.Form):
-    drg_code = forms.CharField(label="DRG 病组", max_length=8, required=False)
-    amount = forms.CharField(label="核定金额（元；与计算金额不同须填理由）", max_length=20, required=False)
-    override_reason = forms.CharField(label="调整理由", max_length=500, required=False)
+    drg_code = forms.CharField(label=gettext_lazy("DRG 病组"), max_length=8, required=False)
+    amount = forms.CharField(
+        label=gettext_lazy("核定金额（元；与计算金额不同须填理由）"), max_length=20, required=False
+    )
+    override_reason = forms.CharField(label=gettext_lazy("调整理由"), max_length=500, required=False)
     note = forms.CharField(
-        label="审核意见", max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=gettext_lazy("审核意见"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label="理由", max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label=gettext_lazy("理由"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class DocumentForm(forms.Form):
-    kind = forms.ChoiceField(label="材料", choices=DocumentKind.choices)
+    kind = forms.ChoiceField(label=gettext_lazy("材料"), choices=DocumentKind.choices)
     file = forms.FileField(
-        label="照片或 PDF",
+        label=gettext_lazy("照片或 PDF"),
         widget=forms.ClearableFileInput(
             attrs={"accept": "image/*,application/pdf", "capture": "environment"}
         ),
@@ -213,24 +221,32 @@ def claim_document(request, pk: int, document_pk: int):
 
 
 class ClaimForm(forms.Form):
-    hospital_name = forms.CharField(label="医院名称", max_length=128, required=False)
+    hospital_name = forms.CharField(label=gettext_lazy("医院名称"), max_length=128, required=False)
     hospital_level = forms.ChoiceField(
-        label="医院等级", choices=[("", "请选择"), *HospitalLevel.choices], required=False
+        label=gettext_lazy("医院等级"), choices=[("", "请选择"), *HospitalLevel.choices], required=False
     )
-    hospital_designated = forms.ChoiceField(label="医保定点医院", choices=YES_NO, initial="1")
-    hospital_mainland = forms.ChoiceField(label="境内医院（不含港澳台）", choices=YES_NO, initial="1")
-    inpatient = forms.ChoiceField(label="住院治疗", choices=YES_NO, initial="1")
-    admission_date = forms.DateField(label="入院日期", widget=DATE_INPUT, required=False)
-    discharge_date = forms.DateField(label="出院日期", widget=DATE_INPUT, required=False)
-    cause = forms.ChoiceField(label="住院原因", choices=Cause.choices, initial=Cause.ILLNESS)
-    insurance_type = forms.ChoiceField(label="入院时基本医保", choices=InsuranceType.choices)
-    total_cost = forms.CharField(label="住院总费用（元）", max_length=20, required=False)
-    insurance_paid = forms.CharField(label="基本医保等报销（元）", max_length=20, required=False)
-    out_of_pocket = forms.CharField(label="个人支付（元）", max_length=20, required=False)
-    diagnosis_codes = forms.CharField(label="诊断编码（ICD-10，逗号分隔）", max_length=200, required=False)
-    procedure_codes = forms.CharField(label="手术操作编码（可不填）", max_length=200, required=False)
-    bank_name = forms.CharField(label="开户行", max_length=64, required=False)
-    bank_card = forms.CharField(label="收款银行卡号", max_length=30, required=False)
+    hospital_designated = forms.ChoiceField(label=gettext_lazy("医保定点医院"), choices=YES_NO, initial="1")
+    hospital_mainland = forms.ChoiceField(
+        label=gettext_lazy("境内医院（不含港澳台）"), choices=YES_NO, initial="1"
+    )
+    inpatient = forms.ChoiceField(label=gettext_lazy("住院治疗"), choices=YES_NO, initial="1")
+    admission_date = forms.DateField(label=gettext_lazy("入院日期"), widget=DATE_INPUT, required=False)
+    discharge_date = forms.DateField(label=gettext_lazy("出院日期"), widget=DATE_INPUT, required=False)
+    cause = forms.ChoiceField(label=gettext_lazy("住院原因"), choices=Cause.choices, initial=Cause.ILLNESS)
+    insurance_type = forms.ChoiceField(label=gettext_lazy("入院时基本医保"), choices=InsuranceType.choices)
+    total_cost = forms.CharField(label=gettext_lazy("住院总费用（元）"), max_length=20, required=False)
+    insurance_paid = forms.CharField(
+        label=gettext_lazy("基本医保等报销（元）"), max_length=20, required=False
+    )
+    out_of_pocket = forms.CharField(label=gettext_lazy("个人支付（元）"), max_length=20, required=False)
+    diagnosis_codes = forms.CharField(
+        label=gettext_lazy("诊断编码（ICD-10，逗号分隔）"), max_length=200, required=False
+    )
+    procedure_codes = forms.CharField(
+        label=gettext_lazy("手术操作编码（可不填）"), max_length=200, required=False
+    )
+    bank_name = forms.CharField(label=gettext_lazy("开户行"), max_length=64, required=False)
+    bank_card = forms.CharField(label=gettext_lazy("收款银行卡号"), max_length=30, required=False)
 
     RENAMES = {
         "total_cost_fen": "total_cost",

@@ -28,6 +28,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext_lazy
 
 from mutualaid.drg.catalogue import unknown_drg_codes
 from mutualaid.drg.models import CityWeightTable
@@ -78,23 +79,26 @@ def city_tables(version: str) -> list[tuple[str, str]]:
 
 
 class DesignForm(forms.Form):
-    scheme_year = forms.TypedChoiceField(label="互助年度", coerce=int)
+    scheme_year = forms.TypedChoiceField(label=gettext_lazy("互助年度"), coerce=int)
     reserve_percent = forms.DecimalField(
-        label="预留比例（%）", initial=Decimal(10), max_digits=7, decimal_places=2
+        label=gettext_lazy("预留比例（%）"), initial=Decimal(10), max_digits=7, decimal_places=2
     )
     weight_source = forms.ChoiceField(
-        label="相对权重来源",
+        label=gettext_lazy("相对权重来源"),
         choices=[
             (inputs.WeightSource.CURRENT, "当前补助定额表的比例"),
             (inputs.WeightSource.CITY, "城市 DRG 相对权重（已导入的付费标准表）"),
         ],
         initial=inputs.WeightSource.CURRENT,
     )
-    city_table = forms.ChoiceField(label="城市权重表（相对权重来源为城市时）", required=False)
+    city_table = forms.ChoiceField(label=gettext_lazy("城市权重表（相对权重来源为城市时）"), required=False)
     rates_file = forms.FileField(
-        label="县或服务机构的住院率表（可选，CSV 或 XLSX，表头：DRG编码, 每千人住院次数）", required=False
+        label=gettext_lazy("县或服务机构的住院率表（可选，CSV 或 XLSX，表头：DRG编码, 每千人住院次数）"),
+        required=False,
     )
-    runs = forms.TypedChoiceField(label="模拟次数", coerce=int, choices=RUN_CHOICES, initial=DEFAULT_RUNS)
+    runs = forms.TypedChoiceField(
+        label=gettext_lazy("模拟次数"), coerce=int, choices=RUN_CHOICES, initial=DEFAULT_RUNS
+    )
 
     def __init__(self, *args, years: list[int], cities: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
@@ -103,9 +107,12 @@ class DesignForm(forms.Form):
 
 
 class SolvencyForm(forms.Form):
-    runs = forms.TypedChoiceField(label="模拟次数", coerce=int, choices=RUN_CHOICES, initial=DEFAULT_RUNS)
+    runs = forms.TypedChoiceField(
+        label=gettext_lazy("模拟次数"), coerce=int, choices=RUN_CHOICES, initial=DEFAULT_RUNS
+    )
     rates_file = forms.FileField(
-        label="县或服务机构的住院率表（可选，CSV 或 XLSX；不传则用本镇往年理赔或参考表）", required=False
+        label=gettext_lazy("县或服务机构的住院率表（可选，CSV 或 XLSX；不传则用本镇往年理赔或参考表）"),
+        required=False,
     )
 
 

@@ -11,6 +11,8 @@ from django.contrib import messages
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 
 from mutualaid.claims import permissions as claim_perms
 from mutualaid.claims.models import Claim
@@ -29,7 +31,7 @@ OPEN_OBJECTION_STATES = (ObjectionState.OPEN, ObjectionState.REOPENED)
 
 class MonthForm(forms.Form):
     month = forms.CharField(
-        label="公示月份（YYYY-MM）",
+        label=gettext_lazy("公示月份（YYYY-MM）"),
         max_length=7,
         required=False,
         widget=forms.TextInput(attrs={"placeholder": "2023-03", "inputmode": "numeric"}),
@@ -39,7 +41,7 @@ class MonthForm(forms.Form):
 class ChangesForm(forms.Form):
     # Not required here: the domain says what is missing, in its own words, next to this field.
     changes = forms.CharField(
-        label=f"修改内容说明（不超过 {rules.CHANGES_MAX} 字）",
+        label=format_lazy(gettext_lazy("修改内容说明（不超过 {} 字）"), rules.CHANGES_MAX),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
@@ -168,7 +170,7 @@ def disclosure_detail(request, pk: int):
 
 class AnswerForm(forms.Form):
     answer = forms.CharField(
-        label=f"核查答复（不超过 {rules.ANSWER_MAX} 字；将在下期公示）",
+        label=format_lazy(gettext_lazy("核查答复（不超过 {} 字；将在下期公示）"), rules.ANSWER_MAX),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
@@ -176,7 +178,9 @@ class AnswerForm(forms.Form):
 
 class OutcomeForm(forms.Form):
     outcome = forms.CharField(
-        label="重新审核结果（将在下期公示）", required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=gettext_lazy("重新审核结果（将在下期公示）"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 

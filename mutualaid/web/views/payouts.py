@@ -14,6 +14,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext_lazy
 
 from mutualaid.claims import permissions as claim_perms
 from mutualaid.claims.models import Claim, ClaimState
@@ -57,24 +58,28 @@ BANK_FILES = (("bank.xlsx", "银行代发文件 Excel"), ("bank.csv", "银行代
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label="原因", max_length=200)
+    reason = forms.CharField(label=gettext_lazy("原因"), max_length=200)
 
 
 class ExportForm(forms.Form):
-    format = forms.ChoiceField(label="文件格式", choices=[("xlsx", "Excel（xlsx）"), ("csv", "CSV")])
+    format = forms.ChoiceField(
+        label=gettext_lazy("文件格式"), choices=[("xlsx", "Excel（xlsx）"), ("csv", "CSV")]
+    )
 
 
 class ReturnFileForm(forms.Form):
     file = forms.FileField(
-        label="银行回盘文件（csv 或 xlsx）",
+        label=gettext_lazy("银行回盘文件（csv 或 xlsx）"),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
     )
 
 
 class MarkForm(forms.Form):
     line = forms.IntegerField(widget=forms.HiddenInput)
-    result = forms.ChoiceField(label="结果", choices=[("paid", "已到账"), ("returned", "银行退回")])
-    reason = forms.CharField(label="退回原因", max_length=200, required=False)
+    result = forms.ChoiceField(
+        label=gettext_lazy("结果"), choices=[("paid", "已到账"), ("returned", "银行退回")]
+    )
+    reason = forms.CharField(label=gettext_lazy("退回原因"), max_length=200, required=False)
 
 
 def _batch(pk: int) -> PayoutBatch:

@@ -9,6 +9,7 @@ from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from mutualaid.claims.permissions import APPLY_CLAIM
 from mutualaid.enrolment import actions
@@ -40,8 +41,8 @@ def visible(request, rule, field: str) -> Q:
 
 
 class VillageForm(forms.Form):
-    code = forms.CharField(label="村级区划代码（12 位）", max_length=12)
-    name = forms.CharField(label="村名", max_length=64)
+    code = forms.CharField(label=gettext_lazy("村级区划代码（12 位）"), max_length=12)
+    name = forms.CharField(label=gettext_lazy("村名"), max_length=64)
 
 
 @town_page(perms.READ_HOUSEHOLDS)
@@ -87,20 +88,20 @@ def villages(request):
 
 
 class MemberForm(forms.Form):
-    name = forms.CharField(label="姓名", max_length=64)
-    id_number = forms.CharField(label="身份证号", max_length=18)
-    relation = forms.ChoiceField(label="与户主关系", choices=Relation.choices)
-    insurance_type = forms.ChoiceField(label="基本医保", choices=InsuranceType.choices)
-    registered_on = forms.DateField(label="户籍登记日期", widget=DATE_INPUT)
-    phone = forms.CharField(label="手机号", max_length=20, required=False)
+    name = forms.CharField(label=gettext_lazy("姓名"), max_length=64)
+    id_number = forms.CharField(label=gettext_lazy("身份证号"), max_length=18)
+    relation = forms.ChoiceField(label=gettext_lazy("与户主关系"), choices=Relation.choices)
+    insurance_type = forms.ChoiceField(label=gettext_lazy("基本医保"), choices=InsuranceType.choices)
+    registered_on = forms.DateField(label=gettext_lazy("户籍登记日期"), widget=DATE_INPUT)
+    phone = forms.CharField(label=gettext_lazy("手机号"), max_length=20, required=False)
 
 
 class ContributionForm(forms.Form):
     enrolment = forms.IntegerField(widget=forms.HiddenInput)
-    method = forms.ChoiceField(label="收款方式", choices=PaymentMethod.choices)
-    receipt_number = forms.CharField(label="收据号", max_length=64)
-    reference = forms.CharField(label="转账/支付流水号", max_length=100, required=False)
-    received_on = forms.DateField(label="收款日期", widget=DATE_INPUT, required=False)
+    method = forms.ChoiceField(label=gettext_lazy("收款方式"), choices=PaymentMethod.choices)
+    receipt_number = forms.CharField(label=gettext_lazy("收据号"), max_length=64)
+    reference = forms.CharField(label=gettext_lazy("转账/支付流水号"), max_length=100, required=False)
+    received_on = forms.DateField(label=gettext_lazy("收款日期"), widget=DATE_INPUT, required=False)
 
 
 def _household(request, pk: int) -> Household:

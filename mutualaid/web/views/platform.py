@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
+from django.utils.translation import gettext_lazy
 
 from mutualaid.claims import permissions as claim_perms
 from mutualaid.claims.models import OPEN_STATES, ClaimState
@@ -146,9 +147,11 @@ def console(request):
 
 
 class OnboardForm(forms.Form):
-    code = forms.CharField(label="乡镇区划代码（9 位）", max_length=9)
-    admin_phone = forms.CharField(label="镇管理员手机号", max_length=20)
-    finance_phone = forms.CharField(label="镇财政人员手机号（可不填）", max_length=20, required=False)
+    code = forms.CharField(label=gettext_lazy("乡镇区划代码（9 位）"), max_length=9)
+    admin_phone = forms.CharField(label=gettext_lazy("镇管理员手机号"), max_length=20)
+    finance_phone = forms.CharField(
+        label=gettext_lazy("镇财政人员手机号（可不填）"), max_length=20, required=False
+    )
 
 
 @platform_page(VIEW_TOWN_PROVISIONING)

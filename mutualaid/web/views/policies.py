@@ -8,6 +8,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 
 from mutualaid.platform.money import fen_to_yuan, yuan_to_fen
 from mutualaid.policies import actions
@@ -29,7 +31,9 @@ DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def _field(p: Parameter) -> forms.Field:
-    label = p.label + ("（元）" if p.kind is Kind.FEN else "（%）" if p.kind is Kind.BP else "")
+    unit = "（元）" if p.kind is Kind.FEN else "（%）" if p.kind is Kind.BP else ""
+    # the registry's Chinese label, looked up in the console's catalogue when the page is drawn
+    label = format_lazy("{}{}", gettext_lazy(p.label), gettext_lazy(unit) if unit else "")
     kind = p.kind
     if kind is Kind.FEN:
         return forms.CharField(label=label, required=False)
@@ -37,7 +41,10 @@ def _field(p: Parameter) -> forms.Field:
         return forms.DateField(label=label, required=False, widget=DATE_INPUT)
     if kind is Kind.BOOL:
         return forms.TypedChoiceField(
-            label=label, choices=[("1", "是"), ("0", "否")], coerce=lambda v: v == "1", required=False
+            label=label,
+            choices=[("1", gettext_lazy("是")), ("0", gettext_lazy("否"))],
+            coerce=lambda v: v == "1",
+            required=False,
         )
     if kind is Kind.DAYS:
         return forms.IntegerField(label=label, required=False)
@@ -105,9 +112,9 @@ def changes_of(policy: PolicyVersion, form: forms.Form) -> dict:
 
 
 class DraftForm(forms.Form):
-    scheme_year = forms.IntegerField(label="互助年度", min_value=2000, max_value=2100)
+    scheme_year = forms.IntegerField(label=gettext_lazy("互助年度"), min_value=2000, max_value=2100)
     start = forms.ChoiceField(
-        label="起点",
+        label=gettext_lazy("起点"),
         choices=[
             ("blank", "空白草稿"),
             ("preset", "本镇政策文件的预设（日期移到该年度）"),
@@ -137,7 +144,9 @@ def threshold_form(policy: PolicyVersion, data=None) -> forms.Form:
         fields[f"threshold_{value}"] = forms.CharField(
             label=f"起付线：{label}（元）", required=False, max_length=12
         )
-        fields[f"basis_{value}"] = forms.ChoiceField(label="计算口径", choices=ThresholdBasis.choices)
+        fields[f"basis_{value}"] = forms.ChoiceField(
+            label=gettext_lazy("计算口径"), choices=ThresholdBasis.choices
+        )
         if value in current:
             initial[f"threshold_{value}"] = fen_to_yuan(current[value].amount_fen)
             initial[f"basis_{value}"] = current[value].basis
@@ -174,11 +183,11 @@ def thresholds_of(form: forms.Form) -> list[Threshold]:
 
 
 class UploadForm(forms.Form):
-    file = forms.FileField(label="补助定额表（CSV 或 XLSX：DRG编码, DRG名称, 补助金额）")
+    file = forms.FileField(label=gettext_lazy("补助定额表（CSV 或 XLSX：DRG编码, DRG名称, 补助金额）"))
 
 
 class ScaleForm(forms.Form):
-    factor = forms.CharField(label="按比例调整（如 1.1 表示上调 10%）", max_length=12)
+    factor = forms.CharField(label=gettext_lazy("按比例调整（如 1.1 表示上调 10%）"), max_length=12)
 
 
 @town_page(READ_POLICY)

@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
+from django.utils.translation import gettext_lazy
 
 from mutualaid.claims import permissions as claim_perms
 from mutualaid.claims import selectors as claim_selectors
@@ -30,12 +31,14 @@ DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class RecoverForm(forms.Form):
-    finding = forms.CharField(label="查实情况", max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    finding = forms.CharField(
+        label=gettext_lazy("查实情况"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class RepaymentForm(forms.Form):
-    amount = forms.CharField(label="金额（元）", max_length=20)
-    paid_on = forms.DateField(label="收款日期", widget=DATE_INPUT)
+    amount = forms.CharField(label=gettext_lazy("金额（元）"), max_length=20)
+    paid_on = forms.DateField(label=gettext_lazy("收款日期"), widget=DATE_INPUT)
 
 
 @town_page(perms.RECOVER_CLAIM)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect
+from django.utils.translation import gettext_lazy
 
 from mutualaid.enrolment import actions
 from mutualaid.enrolment import permissions as perms
@@ -17,8 +18,8 @@ nav.register(nav.NavItem("roster", "花名册导入", "web-roster", order=35, ru
 
 
 class RosterForm(forms.Form):
-    file = forms.FileField(label="花名册文件（CSV 或 XLSX）")
-    village_code = forms.ChoiceField(label="只导入该村（村协管员必选）", required=False)
+    file = forms.FileField(label=gettext_lazy("花名册文件（CSV 或 XLSX）"))
+    village_code = forms.ChoiceField(label=gettext_lazy("只导入该村（村协管员必选）"), required=False)
 
 
 def _villages(request) -> list[tuple[str, str]]:

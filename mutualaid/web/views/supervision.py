@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from mutualaid.platform.accounts.permissions import Rule, Target, has_permission, holds_rule
 from mutualaid.platform.regions.models import County
@@ -114,7 +115,7 @@ def reports(request):
 
 class ReviewForm(forms.Form):
     comment = forms.CharField(
-        label="县级意见（退回时必填）",
+        label=gettext_lazy("县级意见（退回时必填）"),
         required=False,
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -184,15 +185,27 @@ def _share(value) -> int | None:
 
 
 class TargetsForm(forms.Form):
-    scheme_year = forms.IntegerField(label="互助年度", min_value=2000, max_value=2100)
+    scheme_year = forms.IntegerField(label=gettext_lazy("互助年度"), min_value=2000, max_value=2100)
     village_share = forms.DecimalField(
-        label="行政村参与率目标（%）", required=False, min_value=0, max_value=100, decimal_places=2
+        label=gettext_lazy("行政村参与率目标（%）"),
+        required=False,
+        min_value=0,
+        max_value=100,
+        decimal_places=2,
     )
     household_share = forms.DecimalField(
-        label="试点村农户参与率目标（%）", required=False, min_value=0, max_value=100, decimal_places=2
+        label=gettext_lazy("试点村农户参与率目标（%）"),
+        required=False,
+        min_value=0,
+        max_value=100,
+        decimal_places=2,
     )
     person_share = forms.DecimalField(
-        label="群众参与率目标（%）", required=False, min_value=0, max_value=100, decimal_places=2
+        label=gettext_lazy("群众参与率目标（%）"),
+        required=False,
+        min_value=0,
+        max_value=100,
+        decimal_places=2,
     )
 
     def shares(self) -> dict:
@@ -205,13 +218,13 @@ class TargetsForm(forms.Form):
 
 
 class TownTargetsForm(TargetsForm):
-    town = forms.ChoiceField(label="乡镇")
+    town = forms.ChoiceField(label=gettext_lazy("乡镇"))
 
     field_order = ["town", "scheme_year"]
 
 
 class CountyTargetsForm(TargetsForm):
-    county = forms.ChoiceField(label="县（市、区）")
+    county = forms.ChoiceField(label=gettext_lazy("县（市、区）"))
 
     field_order = ["county", "scheme_year"]
 
@@ -299,10 +312,14 @@ def evaluations(request):
 
 
 class FindingsForm(forms.Form):
-    briefing = forms.CharField(label="听取汇报", required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    spot_check = forms.CharField(label="实地抽查", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    briefing = forms.CharField(
+        label=gettext_lazy("听取汇报"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    spot_check = forms.CharField(
+        label=gettext_lazy("实地抽查"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
     grade = forms.ChoiceField(
-        label="评定等次", required=False, choices=[("", "—")] + [(g, g) for g in rules.GRADES]
+        label=gettext_lazy("评定等次"), required=False, choices=[("", "—")] + [(g, g) for g in rules.GRADES]
     )
 
 
@@ -388,8 +405,8 @@ def evaluation_file(request, code: str, year: int, fmt: str):
 
 
 class SurveyForm(forms.Form):
-    scheme_year = forms.IntegerField(label="互助年度", min_value=2000, max_value=2100)
-    title = forms.CharField(label="问卷标题（可不填）", required=False, max_length=200)
+    scheme_year = forms.IntegerField(label=gettext_lazy("互助年度"), min_value=2000, max_value=2100)
+    title = forms.CharField(label=gettext_lazy("问卷标题（可不填）"), required=False, max_length=200)
 
 
 @platform_page(SUPERVISE)

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from mutualaid.platform.accounts.permissions import Rule
 from mutualaid.platform.accounts.roles import Role
@@ -41,8 +42,10 @@ class PlanForm(forms.Form):
 
 
 class ReportForm(forms.Form):
-    quarter = forms.TypedChoiceField(label="季度", choices=QUARTERS, coerce=int)
-    summary = forms.CharField(label="进展说明", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    quarter = forms.TypedChoiceField(label=gettext_lazy("季度"), choices=QUARTERS, coerce=int)
+    summary = forms.CharField(
+        label=gettext_lazy("进展说明"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     def __init__(self, *args, tasks: list[PlanTask], **kwargs):
         super().__init__(*args, **kwargs)
@@ -51,7 +54,9 @@ class ReportForm(forms.Form):
             self.fields[f"status_{task.key}"] = forms.ChoiceField(
                 label=f"{task.title}（{task.due_date:%m月%d日}前）", choices=STATUS_CHOICES, initial="pending"
             )
-            self.fields[f"note_{task.key}"] = forms.CharField(label="说明", required=False, max_length=500)
+            self.fields[f"note_{task.key}"] = forms.CharField(
+                label=gettext_lazy("说明"), required=False, max_length=500
+            )
 
     def items(self) -> list[dict]:
         data = self.cleaned_data

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
+from django.utils.translation import gettext_lazy
 
 from mutualaid.enrolment.models import Village
 from mutualaid.platform.accounts import people
@@ -28,10 +29,10 @@ TOWN_ROLES = (Role.TOWN_FINANCE, Role.VILLAGE_COORDINATOR, Role.TOWN_ADMIN)
 
 
 class InviteForm(forms.Form):
-    phone = forms.CharField(label="手机号", max_length=20)
-    display_name = forms.CharField(label="姓名", max_length=64, required=False)
-    role = forms.ChoiceField(label="角色", choices=[(r.value, r.label) for r in TOWN_ROLES])
-    village_code = forms.ChoiceField(label="村（村协管员）", required=False)
+    phone = forms.CharField(label=gettext_lazy("手机号"), max_length=20)
+    display_name = forms.CharField(label=gettext_lazy("姓名"), max_length=64, required=False)
+    role = forms.ChoiceField(label=gettext_lazy("角色"), choices=[(r.value, r.label) for r in TOWN_ROLES])
+    village_code = forms.ChoiceField(label=gettext_lazy("村（村协管员）"), required=False)
 
 
 @town_page(LIST_ROLE_ASSIGNMENTS)
