@@ -319,3 +319,30 @@ def test_every_console_form_label_has_its_english_translation():
             if english == chinese and re.search(r"[\u4e00-\u9fff]", chinese):
                 untranslated.append(f"{form.__module__}.{form.__name__}.{name}: {chinese}")
     assert untranslated == []
+
+
+def test_the_countys_town_list_says_how_many_towns_may_run_dry(scheme, as_user):
+    from datetime import date
+
+    from django.utils import timezone
+
+    from mutualaid.platform.accounts.roles import Role
+    from mutualaid.platform.regions.models import County
+    from mutualaid.reporting.models import TownRollup
+    from tests.factories import make_user
+
+    county = make_user(Role.COUNTY_BUREAU, county=County.objects.get(code="500152"))
+    # given no simulation yet: nothing at risk
+    assert "没有资金用尽概率偏高的乡镇" in as_user(county).get("/console/").content.decode()
+    # when 新胜镇's 2022 table is simulated at 18.5% (above the 10% line)
+    town = scheme.town
+    TownRollup.objects.create(
+        town=town, county=town.county, province_code="50", scheme_year=2022, as_of=date(2023, 3, 1),
+        computed_at=timezone.now(), has_policy=True, run_dry_bp=1850,
+    )  # fmt: skip
+    # then the list counts it, in Chinese and in English
+    client = as_user(county)
+    page = client.get("/console/").content.decode()
+    assert "资金用尽概率偏高的乡镇：1 个" in page.split('id="at-risk"', 1)[1].split("</p>", 1)[0]
+    client.post("/language/", {"language": "en", "next": "/console/"})
+    assert "Towns likely to run dry (above 10%): 1" in client.get("/console/").content.decode()

@@ -141,9 +141,9 @@ def console(request):
         ],
     }
     supervises = holds_rule(request.user, VIEW_COUNTY_DASHBOARD)  # the county's and province's town pages
-    return render(
-        request, "web/platform/console.html", {"rows": rows, "chart": chart, "supervises": supervises}
-    )
+    at_risk = sum(1 for r in rows if r.run_dry_warning)
+    context = {"rows": rows, "chart": chart, "supervises": supervises, "at_risk": at_risk}
+    return render(request, "web/platform/console.html", context)
 
 
 class OnboardForm(forms.Form):
