@@ -31,10 +31,10 @@ date and excluded categories, so counters would have to be kept per set of terms
 COPY would need its exact delta; a recount on the first read after a change costs the same ~60 ms once.
 
 A read is one query when the figures are valid; a recount is that query, the three aggregate queries and the
-store (a transaction that wrote skips the store). The change table keeps one 8-byte id per writing transaction and
-is not pruned: the check reads it by index from the stored snapshot's xmin only. (Pruning would need a recorded
-horizon that stores of older snapshots are refused against, or a late store could outlive the rows that
-invalidate it.)
+store (a transaction that wrote skips the store). The change table keeps one 8-byte id per writing transaction; the
+check reads it by index from the stored snapshot's xmin only. ``prune_changes`` (a daily beat task) deletes the
+change rows and the stored figures below a recorded horizon (migration 0009), and a store whose snapshot began
+below the horizon is refused, so a late store can never outlive the rows that would invalidate it.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from __future__ import annotations
 import json
 from dataclasses import astuple, dataclass, field
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, F, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
@@ -174,9 +174,13 @@ SELECT pg_current_snapshot()::text,
 """
 # Outside a transaction the store replaces an invalid row (the upsert commits at once). Inside one it only adds a
 # missing row: replacing would hold that row's lock until the caller commits and make other readers wait.
+# A snapshot that began below the pruning horizon is not stored: the change rows that could invalidate it may be
+# gone. The horizon is read FOR SHARE, so a prune in progress is waited for and its new horizon compared.
 _STORE = """
 INSERT INTO enrolment_participation_figures (terms_key, snapshot, villages, computed_at)
-VALUES (%s, %s::pg_snapshot, %s::jsonb, now())
+SELECT %(key)s, %(snapshot)s::pg_snapshot, %(villages)s::jsonb, now()
+  FROM (SELECT horizon FROM enrolment_participation_horizon WHERE id = 1 FOR SHARE) h
+ WHERE pg_snapshot_xmin(%(snapshot)s::pg_snapshot) >= h.horizon
 ON CONFLICT (terms_key) DO {}
 """
 _REPLACE = "UPDATE SET snapshot = EXCLUDED.snapshot, villages = EXCLUDED.villages, computed_at = now()"
@@ -226,10 +230,45 @@ def village_figures(terms: EnrolmentTerms) -> list[VillageParticipation]:
         return [VillageParticipation(*row) for row in stored]
     rows = count_village_figures(terms)
     if not wrote:
-        store = _STORE.format("NOTHING" if connection.in_atomic_block else _REPLACE)
-        with connection.cursor() as cursor:
-            cursor.execute(store, [key, snapshot, json.dumps([astuple(r) for r in rows], ensure_ascii=False)])
+        store_figures(key, snapshot, rows)
     return rows
+
+
+def store_figures(key: str, snapshot: str, rows: list[VillageParticipation]) -> bool:
+    """Store ``rows`` as counted under ``snapshot``; False when refused (the snapshot began below the horizon)."""
+    store = _STORE.format("NOTHING" if connection.in_atomic_block else _REPLACE)
+    villages = json.dumps([astuple(r) for r in rows], ensure_ascii=False)
+    with connection.cursor() as cursor:
+        cursor.execute(store, {"key": key, "snapshot": snapshot, "villages": villages})
+        return cursor.rowcount == 1
+
+
+# Raise the horizon to the oldest transaction still running anywhere, then drop what lies below it.
+_PRUNE = """
+WITH raised AS (
+    UPDATE enrolment_participation_horizon
+       SET horizon = greatest(horizon, pg_snapshot_xmin(pg_current_snapshot()))
+     WHERE id = 1
+ RETURNING horizon
+)
+SELECT horizon::text FROM raised
+"""
+
+
+def prune_changes() -> dict[str, int]:
+    """Delete the change rows and stored figures below a new horizon (in the current town schema, one
+    transaction): the horizon and how many of each were deleted. Figures stored under an older snapshot are
+    recounted on their next read."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_PRUNE)
+        (horizon,) = cursor.fetchone()
+        cursor.execute(
+            "DELETE FROM enrolment_participation_figures WHERE pg_snapshot_xmin(snapshot) < %s::xid8",
+            [horizon],
+        )
+        figures = cursor.rowcount
+        cursor.execute("DELETE FROM enrolment_participation_change WHERE xid < %s::xid8", [horizon])
+        return {"horizon": int(horizon), "changes": cursor.rowcount, "figures": figures}
 
 
 def participation(terms: EnrolmentTerms, *, by_village: bool = False) -> Participation:

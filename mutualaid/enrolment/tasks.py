@@ -60,3 +60,17 @@ def purge_roster_files() -> dict[str, int]:
         if count:
             removed[town.code] = count
     return removed
+
+
+@shared_task(name="enrolment.prune_participation_changes")
+def prune_participation_changes() -> dict[str, dict[str, int]]:
+    """Beat task (daily): in every town, the participation change rows and stored figures below a new horizon are
+    deleted (``participation.prune_changes``), so the change table stays small. Idempotent."""
+    from mutualaid.enrolment.participation import prune_changes
+    from mutualaid.tenants.models import Town
+
+    pruned: dict[str, dict[str, int]] = {}
+    for town in Town.objects.exclude(schema_name=get_public_schema_name()).order_by("code"):
+        with tenant_context(town):
+            pruned[town.code] = prune_changes()
+    return pruned

@@ -242,6 +242,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "enrolment.purge_roster_files",
         "schedule": crontab(minute="15", hour="3"),
     },
+    # Participation's change rows below the oldest running transaction are pruned, daily.
+    "enrolment-prune-participation-changes": {
+        "task": "enrolment.prune_participation_changes",
+        "schedule": crontab(minute="45", hour="3"),
+    },
     # Each town's payout batch of last month's approved subsidies, at 01:00 on the 1st (idempotent per town/month).
     "payouts-monthly-batches": {
         "task": "payouts.prepare_monthly_batches",

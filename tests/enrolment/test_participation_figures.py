@@ -16,9 +16,15 @@ from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 from django_tenants.clone import CloneSchema
 
-from mutualaid.enrolment import actions, roster
+from mutualaid.enrolment import actions, roster, tasks
 from mutualaid.enrolment.models import Household, Member
-from mutualaid.enrolment.participation import count_village_figures, participation
+from mutualaid.enrolment.participation import (
+    count_village_figures,
+    figures_key,
+    participation,
+    prune_changes,
+    store_figures,
+)
 from mutualaid.policies.terms import SpecialGroupTreatment
 from mutualaid.tenants.migration import template_schema
 from mutualaid.tenants.models import Town, TownStatus
@@ -231,3 +237,62 @@ def test_the_api_reads_stored_figures_with_one_query_of_the_town_data(town, fami
     assert again == first
     town_data = [q["sql"] for q in captured if "enrolment_" in q["sql"]]
     assert len(town_data) == 1 and "enrolment_participation_figures" in town_data[0]
+
+
+def _snapshot() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_current_snapshot()::text")
+        return cursor.fetchone()[0]
+
+
+def _changes_below(horizon: int) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM enrolment_participation_change WHERE xid < %s::text::xid8", [horizon]
+        )
+        return cursor.fetchone()[0]
+
+
+def test_pruning_drops_the_change_rows_below_its_horizon_and_the_figures_stay_right(
+    town, families, django_assert_num_queries
+):
+    # given figures stored, then a committed change
+    stored = participation(XINSHENG_2022, by_village=True)
+    Member.objects.filter(household=families[0]).update(status="deceased")
+    before = _changes()
+    # when the change rows are pruned
+    pruned = prune_changes()
+    # then nothing below the horizon is left, and the figures are right: recounted once, then one query again
+    assert _changes_below(pruned["horizon"]) == 0 and _changes() == before - pruned["changes"]
+    after = participation(XINSHENG_2022, by_village=True)
+    assert after.eligible_people == stored.eligible_people - families[0].members.count()
+    assert after.by_village == _fresh()
+    with django_assert_num_queries(1):
+        assert participation(XINSHENG_2022, by_village=True) == after
+    # and pruning again is harmless
+    prune_changes()
+    assert participation(XINSHENG_2022, by_village=True) == after
+
+
+def test_figures_counted_under_a_snapshot_older_than_the_horizon_are_not_stored(town, families):
+    # given a snapshot taken before a committed change, and a prune horizon above it
+    snapshot = _snapshot()
+    Member.objects.filter(household=families[0]).update(status="deceased")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE enrolment_participation_horizon SET horizon = pg_snapshot_xmax(pg_current_snapshot())"
+        )
+    # when figures counted under the old snapshot (without the change) come to be stored late
+    stale = [dataclasses.replace(row, eligible_people=row.eligible_people + 99) for row in _fresh()]
+    # then the store is refused: they could outlive the change rows that would invalidate them
+    assert store_figures(figures_key(XINSHENG_2022), snapshot, stale) is False
+    assert participation(XINSHENG_2022, by_village=True).by_village == _fresh()
+
+
+def test_the_daily_task_prunes_every_town(town, families):
+    participation(XINSHENG_2022)
+    Member.objects.filter(household=families[0]).update(status="deceased")
+    pruned = tasks.prune_participation_changes()
+    assert CODE in pruned and pruned[CODE]["horizon"] > 0
+    connection.set_tenant(town)
+    assert _changes_below(pruned[CODE]["horizon"]) == 0
