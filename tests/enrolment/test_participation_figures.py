@@ -289,7 +289,9 @@ def test_figures_counted_under_a_snapshot_older_than_the_horizon_are_not_stored(
     assert participation(XINSHENG_2022, by_village=True).by_village == _fresh()
 
 
-def test_the_daily_task_prunes_every_town(town, families):
+def test_the_daily_task_prunes_every_town(town, families, settings):
+    tasks_run_by_beat = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "enrolment.prune_participation_changes" in tasks_run_by_beat
     participation(XINSHENG_2022)
     Member.objects.filter(household=families[0]).update(status="deceased")
     pruned = tasks.prune_participation_changes()
