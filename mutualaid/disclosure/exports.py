@@ -11,9 +11,9 @@ import json
 from django.template.loader import render_to_string
 
 from mutualaid.disclosure.models import Disclosure
-from mutualaid.payouts.exports import font_path
 from mutualaid.platform.money import fen_to_yuan
 from mutualaid.platform.spreadsheets import safe_cell
+from mutualaid.platform.table_pdf import font_path
 
 CSV_HEADERS = ("类别", "项目", "村", "姓名", "年龄段", "病种（DRG）", "医院等级", "金额（元）", "状态")
 

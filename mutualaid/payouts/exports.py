@@ -12,9 +12,6 @@ import csv
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
-
-from django.conf import settings
 
 from mutualaid.payouts.models import LineKind, LineState, PayoutBatch, PayoutLine
 from mutualaid.payouts.rules import line_reference, neutralise, yuan_text
@@ -177,11 +174,6 @@ def bank_file(batch: PayoutBatch, fmt: str) -> bytes:
 # --- PDF -------------------------------------------------------------------------------------------------------------
 
 
-def font_path() -> Path:
-    """The CJK font every printout embeds (``PAYOUTS_PDF_FONT``)."""
-    return Path(settings.PAYOUTS_PDF_FONT)
-
-
 def _meta_text(batch: PayoutBatch) -> str:
     return (
         f"核准截止日：{batch.period_end:%Y-%m-%d}　状态：{batch.get_state_display()}"
@@ -214,7 +206,7 @@ def detail_pdf(batch: PayoutBatch) -> bytes:
         rows_per_page=ROWS_PER_PAGE,
         first_page_rows=max(ROWS_PER_PAGE - 4, 1),
     )
-    return table_pdf.table_pdf(table, font_path())
+    return table_pdf.table_pdf(table)
 
 
 SUMMARY_COLUMNS = (
@@ -236,7 +228,7 @@ def summary_pdf(batch: PayoutBatch) -> bytes:
         sign_off=SIGN_OFF,
         total_row=True,
     )
-    return table_pdf.table_pdf(table, font_path())
+    return table_pdf.table_pdf(table)
 
 
 PRINTOUTS = {

@@ -152,8 +152,16 @@ class _Page:
     drawing: list[str] = field(default_factory=list)
 
 
-def table_pdf(table: Table, font_path: Path) -> bytes:
-    font = Font(font_path)
+def font_path() -> Path:
+    """The CJK font every printout embeds (``PAYOUTS_PDF_FONT``: the payout PDFs', the disclosure notice's and the
+    evaluation's)."""
+    from django.conf import settings
+
+    return Path(settings.PAYOUTS_PDF_FONT)
+
+
+def table_pdf(table: Table, font_file: Path | None = None) -> bytes:
+    font = Font(font_file or font_path())
     pages = _lay_out(table, font)
     chars = {c for page in pages for t in page.texts for c in t.text}
     program, codes = font.subset(chars)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import html
 import io
 
-from mutualaid.payouts.exports import font_path
 from mutualaid.platform.spreadsheets import neutralise_workbook
+from mutualaid.platform.table_pdf import font_path
 from mutualaid.reporting.dashboards import Dashboard, TownLine
 from mutualaid.reporting.models import Evaluation
 
