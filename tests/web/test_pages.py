@@ -38,6 +38,11 @@ def test_pages_are_chinese_by_default_and_english_on_request(scheme, users, as_u
     policy = PolicyVersion.objects.order_by("pk").first()
     html = client.get(f"{TOWN}/console/policies/{policy.pk}/").content.decode()
     assert "Mutual-aid fee (yuan)" in html and "互助费标准" not in html
+    from django.utils import translation
+
+    with translation.override("en"):  # the registry's choices too (shown as choices on a draft's form)
+        choices = [str(label) for _, label in parameters_form(policy).fields["service_fee_kind"].choices]
+    assert "A share of the fund" in choices and "按互助资金比例" not in choices
 
 
 def test_every_form_needs_its_csrf_token(scheme, users):

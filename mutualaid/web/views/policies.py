@@ -30,6 +30,11 @@ nav.register(nav.NavItem("policies", "政策", "web-policies", order=20, rule=RE
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+def _translated(choices) -> list[tuple[str, object]]:
+    """The registry's Chinese choice labels, looked up in the console's catalogue when the page is drawn."""
+    return [(value, gettext_lazy(str(label))) for value, label in choices]
+
+
 def _field(p: Parameter) -> forms.Field:
     unit = "（元）" if p.kind is Kind.FEN else "（%）" if p.kind is Kind.BP else ""
     # the registry's Chinese label, looked up in the console's catalogue when the page is drawn
@@ -52,11 +57,14 @@ def _field(p: Parameter) -> forms.Field:
         return forms.DecimalField(label=label, required=False, decimal_places=2)
     if kind is Kind.CHOICE:
         assert p.choices is not None
-        return forms.ChoiceField(label=label, choices=p.choices.choices, required=False)
+        return forms.ChoiceField(label=label, choices=_translated(p.choices.choices), required=False)
     if kind is Kind.CHOICES:
         assert p.choices is not None
         return forms.MultipleChoiceField(
-            label=label, choices=p.choices.choices, required=False, widget=forms.CheckboxSelectMultiple
+            label=label,
+            choices=_translated(p.choices.choices),
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
         )
     return forms.CharField(label=label, required=False, max_length=200)
 
