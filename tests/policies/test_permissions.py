@@ -40,8 +40,8 @@ def snapshot(town) -> tuple:
                 "updated_at",
             )
         )
-        entries = tuple(
-            PolicyVersion.objects.order_by("pk").values_list(
+        entries = tuple(  # ordered within a version too: a join's row order is not defined
+            PolicyVersion.objects.order_by("pk", "subsidy_entries__drg_code").values_list(
                 "pk", "subsidy_entries__drg_code", "subsidy_entries__amount_fen"
             )
         )

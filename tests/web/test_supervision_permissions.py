@@ -52,9 +52,13 @@ def test_each_supervision_page_opens_only_for_its_roles(page, world, people, as_
 def _state():
     return (
         list(QuarterlyReport.objects.order_by("pk").values_list("state", "revision", "review_comment")),
-        list(Evaluation.objects.values_list("state", "grade", "findings_briefing", "computed_at")),
-        list(Target.objects.values_list("level", "town_id", "county_id", "person_share_bp")),
-        list(Survey.objects.values_list("county_id", "title", "published_at")),
+        list(
+            Evaluation.objects.order_by("pk").values_list(
+                "state", "grade", "findings_briefing", "computed_at"
+            )
+        ),
+        list(Target.objects.order_by("pk").values_list("level", "town_id", "county_id", "person_share_bp")),
+        list(Survey.objects.order_by("pk").values_list("county_id", "title", "published_at")),
     )
 
 
