@@ -118,8 +118,7 @@ class TownLine:
     @property
     def at_risk(self) -> bool:
         """The published table may run dry before the year ends: probability above the warning line."""
-        run_dry = self.rollup.run_dry_bp
-        return run_dry is not None and run_dry > rules.RUN_DRY_WARNING_BP
+        return rules.may_run_dry(self.rollup.run_dry_bp)
 
     @property
     def months_covered(self) -> Decimal | None:

@@ -14,6 +14,12 @@ from mutualaid.reporting.error_codes import ReportingErrorCode as Code
 # A town whose table may run dry with a probability above 10% is at risk: red in the console, counted in the totals.
 RUN_DRY_WARNING_BP = 1_000
 
+
+def may_run_dry(run_dry_bp: int | None) -> bool:
+    """A simulated run-dry probability (basis points) above the warning line; no simulation is no warning."""
+    return run_dry_bp is not None and run_dry_bp > RUN_DRY_WARNING_BP
+
+
 # 海安 document: 行政村参与试点占比 ≥ 50%, 试点村农户参与率 ≥ 30%, 群众参与率 ≥ 50% (新胜镇).
 DEFAULT_TARGETS_BP = {"village": 5000, "household": 3000, "person": 5000}
 

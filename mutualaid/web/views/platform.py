@@ -30,7 +30,7 @@ from mutualaid.platform.accounts.permissions import (
 from mutualaid.platform.schemas import town_schema
 from mutualaid.reporting.models import RollupKind, TownRollup
 from mutualaid.reporting.permissions import VIEW_COUNTY_DASHBOARD
-from mutualaid.reporting.rules import RUN_DRY_WARNING_BP
+from mutualaid.reporting.rules import may_run_dry
 from mutualaid.tenants import actions as town_actions
 from mutualaid.tenants.models import Town, TownStatus
 from mutualaid.tenants.notices import finance_notice
@@ -73,7 +73,7 @@ class TownRow:
 
     @property
     def run_dry_warning(self) -> bool:
-        return self.run_dry_bp is not None and self.run_dry_bp > RUN_DRY_WARNING_BP
+        return may_run_dry(self.run_dry_bp)
 
     @property
     def behind(self) -> bool:
