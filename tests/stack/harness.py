@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -529,15 +530,41 @@ def kill_mid_import(stack: Stack, admin: Client, code: str, job_id: str) -> dict
     import os
 
     victim = active_task(stack, "enrolment.import_roster")
+    db = stack_db(stack)
+    member_table = f'"{town_schema(db, code)}".enrolment_member'
     deadline = time.monotonic() + 120
-    while True:
-        job = import_job(admin, code, job_id)
-        if job["rowsDone"] > 0 or job["status"] in ("DONE", "FAILED"):
-            break
-        assert time.monotonic() < deadline, job
-        time.sleep(0.05)
+    try:
+        while True:
+            job = import_job(admin, code, job_id)
+            if job["rowsDone"] > 0 or job["status"] in ("DONE", "FAILED") or _waits_for(db, member_table):
+                break
+            assert time.monotonic() < deadline, job
+            time.sleep(0.05)
+    finally:
+        db.close()
     os.kill(victim["worker_pid"], signal.SIGKILL)
     return {**victim, "rows_done_when_killed": job["rowsDone"], "status_when_killed": job["status"]}
+
+
+def _waits_for(db, table: str) -> bool:
+    return bool(sql(db, "SELECT 1 FROM pg_locks WHERE NOT granted AND relation = %s::regclass", [table]))
+
+
+@contextmanager
+def members_held(stack: Stack, code: str):
+    """A SHARE lock on the town's member table, held by this process like a long report: a roster import started
+    inside waits at its first member write, with its batch's households written but not committed, so a kill lands
+    in the middle of the import however fast the machine is. Released on leaving."""
+    db = stack_db(stack)
+    holder = stack_db(stack)
+    holder.autocommit = False
+    try:
+        sql(holder, f'LOCK TABLE "{town_schema(db, code)}".enrolment_member IN SHARE MODE')
+        yield
+    finally:
+        holder.rollback()
+        holder.close()
+        db.close()
 
 
 # --- payout batches under faults ----------------------------------------------------------------------------------

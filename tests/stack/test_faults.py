@@ -19,6 +19,7 @@ from tests.stack.harness import (
     kill_mid_batch,
     kill_mid_import,
     ledger,
+    members_held,
     onboard_town,
     payout_batches,
     payout_figures,
@@ -48,9 +49,9 @@ def test_a_worker_killed_mid_import_is_redelivered_and_completes_once(stack, hai
     admin = onboard_town(stack, haian, YAZHOU)
     village = f"{YAZHOU}201"
     create_village(admin, YAZHOU, village)
-    job_id = start_import(admin, YAZHOU, roster_csv(village, households=HOUSEHOLDS, size=SIZE))
-
-    killed = kill_mid_import(stack, admin, YAZHOU, job_id)
+    with members_held(stack, YAZHOU):  # the import waits mid-way: the kill lands there on any machine
+        job_id = start_import(admin, YAZHOU, roster_csv(village, households=HOUSEHOLDS, size=SIZE))
+        killed = kill_mid_import(stack, admin, YAZHOU, job_id)
     assert killed["status_when_killed"] == "RUNNING", killed  # really in the middle
     job = wait_import(admin, YAZHOU, job_id)
 
